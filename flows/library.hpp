@@ -1,0 +1,59 @@
+// transaxx — multiplier libraries: characterize many multipliers in parallel and
+// incrementally, then index them (library.json, library.csv, a power-vs-error scatter).
+//
+// A library folder holds one record + LUT + error picture per multiplier (characterize.hpp)
+// and the index files. Records whose inputs are unchanged are reused, so a build killed
+// halfway and run again redoes only what was unfinished.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "flows/characterize.hpp"
+
+namespace axx::flows {
+
+/// One multiplier to characterize.
+struct LibraryItem {
+  CharacterizeOptions options;  ///< design, name and parameters; out_dir/tech set by the build
+  std::string family;           ///< catalog family, or "" for a user's file
+};
+
+struct LibraryBuildOptions {
+  std::vector<std::filesystem::path> inputs;  ///< folders (every .v/.sv inside) or files; empty = built-ins
+  std::filesystem::path out_dir;
+  int jobs = 1;                               ///< multipliers characterized at once, >= 1
+  CharacterizeOptions tech;                   ///< liberty, clock, stimulus, vectors, seed, force
+};
+
+struct LibraryBuildResult {
+  Json library;                                ///< what library.json holds
+  int built = 0, reused = 0;
+  std::vector<std::string> failures;           ///< "name: message" for each multiplier that failed
+  double seconds = 0;
+};
+
+/// The folder of the built-in multipliers: $TRANSAXX_RTL_DIR, else the source tree's.
+std::filesystem::path builtin_rtl_dir();
+
+/// The items a build would characterize (folders expanded, the built-in catalog when empty).
+/// Throws axx::Error "LIBR-001" (missing input, duplicate names, empty folder).
+std::vector<LibraryItem> collect_library_items(const std::vector<std::filesystem::path>& inputs);
+
+/// Builds the library. Failures of single multipliers do not stop the others; they are listed
+/// in the result and the index holds the multipliers that succeeded.
+LibraryBuildResult build_library(const LibraryBuildOptions& options);
+
+/// Rewrites library.json, library.csv and library.svg from records (Pareto flags, relative power).
+Json write_library_index(const std::filesystem::path& out_dir, const std::vector<Json>& records,
+                         const std::vector<std::string>& families);
+
+/// Reads library.json. Throws "LIBR-002" naming the folder when it is not a library.
+Json load_library_index(const std::filesystem::path& dir);
+
+/// A text table of the library (one row per multiplier).
+std::string format_library_table(const Json& library);
+
+}  // namespace axx::flows

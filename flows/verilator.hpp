@@ -1,0 +1,41 @@
+// transaxx — Verilator driver: exhaustive simulation of a multiplier's RTL and of its
+// synthesized gate-level netlist, side by side in one verilated model.
+//
+// A generated harness instantiates the user's top module (with its parameter overrides) and
+// the flattened netlist `axx_gate`, and a generated C++ main evaluates all 65,536 operand pairs.
+// Verilator's runtime (verilated.cpp, verilated_threads.cpp) is compiled once per Verilator and
+// compiler version into a cache folder and linked into each model, so one simulation costs a
+// Verilator run plus one small C++ compile.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace axx::flows {
+
+/// "Verilator 5.006 ...". Throws "PROC-002" naming the Debian package when missing.
+std::string verilator_version();
+
+/// Folder for build caches: $TRANSAXX_CACHE_DIR, else $XDG_CACHE_HOME/transaxx, else ~/.cache/transaxx.
+std::filesystem::path cache_dir();
+
+struct SimulationRequest {
+  std::vector<std::filesystem::path> rtl_files;
+  std::string top;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string port_a, port_b, port_o;
+  std::filesystem::path gate_netlist;  ///< flattened netlist defining module axx_gate
+};
+
+struct SimulationResult {
+  std::vector<uint16_t> rtl, gate;  ///< raw 16-bit outputs, index a*256+b
+};
+
+/// Builds and runs the harness in `work`. Errors: "VLT-001" Verilator rejected the design
+/// (its message and log path), "VLT-002" the C++ build failed, "VLT-003" the simulation failed.
+SimulationResult simulate_exhaustive(const SimulationRequest& req, const std::filesystem::path& work);
+
+}  // namespace axx::flows

@@ -1,0 +1,49 @@
+// transaxx — Yosys driver: reading and checking a multiplier design, and synthesizing it
+// against a Liberty library with ABC.
+//
+// Three artefacts come out of synthesis, all in the work folder:
+//   gate.json       the ABC-mapped netlist (standard cells), for timing and power;
+//   gate_flat.v     the same netlist with the cells flattened into their Liberty functions
+//                   (Yosys read_liberty), for gate-level simulation in Verilator;
+//   synth.log       Yosys' log, including `stat -liberty` (area, cell mix).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace axx::flows {
+
+/// What the user gave: the Verilog files and how to pick the multiplier inside them.
+struct DesignSpec {
+  std::vector<std::filesystem::path> files;
+  std::string top;      ///< module to characterize; empty = the single top candidate
+  std::vector<std::pair<std::string, std::string>> params;  ///< Verilog parameter overrides
+  std::string port_a;   ///< activation input; empty = the first declared input
+  std::string port_b;   ///< weight input; empty = the other input
+};
+
+/// What the checks found.
+struct DesignInfo {
+  std::string top;
+  std::string port_a, port_b, port_o;
+  bool ports_declared_signed = false;  ///< all three ports carry Verilog `signed`
+  std::vector<std::string> modules;     ///< every module read (for messages)
+};
+
+/// "Yosys 0.23 (git sha1 ...)". Throws "PROC-002" naming the Debian package when missing.
+std::string yosys_version();
+
+/// Reads the files and chooses the top module. Errors: "CHR-001" missing file, "CHR-002"
+/// Verilog syntax (with Yosys' own file:line message), "CHR-003" no or several top candidates
+/// or unknown --top (lists the modules).
+DesignInfo inspect_design(const DesignSpec& spec, const std::filesystem::path& work);
+
+/// Elaborates, checks and synthesizes. Errors: "CHR-004" wrong ports (says what was found),
+/// "CHR-005" flip-flops or latches (names the cells and their source lines), "CHR-006" an
+/// output that synthesis reduced to a constant, "CHR-007" Yosys failed otherwise (log tail).
+void synthesize(const DesignSpec& spec, DesignInfo& info, const std::filesystem::path& liberty,
+                const std::filesystem::path& work);
+
+}  // namespace axx::flows
