@@ -147,6 +147,8 @@ std::string characterize_inputs_key(const CharacterizeOptions& o, const std::str
 CharacterizeResult characterize(const CharacterizeOptions& options) {
   const auto t0 = Clock::now();
   validate_options(options);
+  yosys_version();  // both tools are needed: say so before any work is done
+  verilator_version();
   // Tools run in the caller's folder (so the user's relative paths and messages stay as given);
   // everything we write is addressed by absolute path.
   CharacterizeOptions o = options;
