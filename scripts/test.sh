@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what transaxx needs, builds it with its tests, and runs them (the README's test command).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+cd "${AXX_BUILD_DIR:-build}"
+ctest --output-on-failure -j "$(nproc)"
