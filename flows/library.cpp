@@ -15,6 +15,7 @@
 #include "common/fs.hpp"
 #include "common/progress.hpp"
 #include "flows/plots.hpp"
+#include "multipliers_rtl/catalog.hpp"
 
 #ifndef AXX_RTL_DIR
 #define AXX_RTL_DIR "multipliers_rtl"
@@ -43,6 +44,28 @@ std::vector<LibraryItem> items_from_folder(const fs::path& dir) {
     LibraryItem it;
     it.options.design.files = {f};
     it.options.name = f.stem().string();
+    items.push_back(std::move(it));
+  }
+  return items;
+}
+
+// One item per catalog line: the family's file and module with the line's parameters.
+std::vector<LibraryItem> items_from_catalog(const fs::path& csv) {
+  std::vector<mult::CatalogEntry> entries;
+  try {
+    entries = mult::load_catalog(csv);
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("catalog {}: {}", csv.string(), e.what()));
+  }
+  std::vector<LibraryItem> items;
+  for (const auto& e : entries) {
+    LibraryItem it;
+    it.family = e.family;
+    it.options.name = e.name;
+    it.options.design.files = {csv.parent_path() / e.file};
+    it.options.design.top = e.top;
+    for (const auto& [k, v] : e.params) it.options.design.params.emplace_back(k, std::to_string(v));
+    it.options.is_signed = e.is_signed;
     items.push_back(std::move(it));
   }
   return items;
@@ -85,13 +108,15 @@ std::vector<LibraryItem> collect_library_items(const std::vector<fs::path>& inpu
                                           "the multipliers_rtl folder of the transaxx sources",
                                           dir.string()));
     }
-    items = items_from_folder(dir);
-    for (auto& it : items) it.family = "builtin";
+    items = items_from_catalog(dir / "catalog.csv");
   }
   for (const auto& in : inputs) {
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       auto more = items_from_folder(in);
+      items.insert(items.end(), more.begin(), more.end());
+    } else if (fs::is_regular_file(in, ec) && in.extension() == ".csv") {
+      auto more = items_from_catalog(in);
       items.insert(items.end(), more.begin(), more.end());
     } else if (fs::is_regular_file(in, ec)) {
       LibraryItem it;

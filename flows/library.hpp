@@ -22,7 +22,9 @@ struct LibraryItem {
 };
 
 struct LibraryBuildOptions {
-  std::vector<std::filesystem::path> inputs;  ///< folders (every .v/.sv inside) or files; empty = built-ins
+  /// Folders (every .v/.sv inside, one multiplier per file), Verilog files, or catalog .csv files
+  /// (multipliers_rtl/catalog.csv format); empty = the built-in catalog.
+  std::vector<std::filesystem::path> inputs;
   std::filesystem::path out_dir;
   int jobs = 1;                               ///< multipliers characterized at once, >= 1
   CharacterizeOptions tech;                   ///< liberty, clock, stimulus, vectors, seed, force
@@ -38,7 +40,8 @@ struct LibraryBuildResult {
 /// The folder of the built-in multipliers: $TRANSAXX_RTL_DIR, else the source tree's.
 std::filesystem::path builtin_rtl_dir();
 
-/// The items a build would characterize (folders expanded, the built-in catalog when empty).
+/// The items a build would characterize (folders and catalogs expanded, the built-in catalog
+/// when empty).
 /// Throws axx::Error "LIBR-001" (missing input, duplicate names, empty folder).
 std::vector<LibraryItem> collect_library_items(const std::vector<std::filesystem::path>& inputs);
 

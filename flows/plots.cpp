@@ -81,7 +81,7 @@ std::string scatter_svg(const std::string& title, const std::string& x_label, co
   if (xmax <= 0) { xmin = 1e-4; xmax = 1; }
   const double lx0 = std::floor(std::log10(xmin)), lx1 = std::max(lx0 + 1, std::ceil(std::log10(xmax)));
   ymax = ymax > 0 ? ymax * 1.08 : 1;
-  const int zero_col = 30;  // pixels reserved for MAE = 0
+  const int zero_col = 56;  // pixels reserved for MAE = 0, left of a break in the axis
   auto X = [&](double x) {
     if (x <= 0) return double(ox + zero_col / 2);
     return ox + zero_col + (std::log10(x) - lx0) / (lx1 - lx0) * (pw - zero_col);
@@ -100,8 +100,16 @@ std::string scatter_svg(const std::string& title, const std::string& x_label, co
                      x, oy, oy + ph, oy + ph + 16, std::pow(10.0, e));
   }
   s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">0</text>\n", X(0), oy + ph + 16);
-  for (int i = 0; i <= 5; ++i) {
-    const double v = ymax / 1.08 * i / 5;
+  // Round y ticks: a step of 1, 2 or 5 times a power of ten giving at most 8 ticks.
+  const double decade = std::pow(10.0, std::floor(std::log10(ymax / 1.08)) - 1);
+  double step = decade;
+  for (double m : {1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0}) {
+    step = m * decade;
+    if (ymax / step <= 8) break;
+  }
+  s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#999\" stroke-dasharray=\"2 2\"/>\n",
+                   ox + zero_col - 8, oy, oy + ph);
+  for (double v = 0; v <= ymax + 1e-12; v += step) {
     s += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#eee\"/>"
                      "<text x=\"{3}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.3g}</text>\n",
                      ox, Y(v), ox + pw, ox - 6, Y(v) + 4, v);
@@ -110,18 +118,20 @@ std::string scatter_svg(const std::string& title, const std::string& x_label, co
                    xml_escape(x_label));
   s += fmt::format("<text x=\"20\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 20 {0})\">{1}</text>\n",
                    oy + ph / 2, xml_escape(y_label));
-  // Pareto staircase.
-  std::vector<ScatterPoint> front;
-  for (const auto& p : points)
-    if (p.pareto) front.push_back(p);
-  std::sort(front.begin(), front.end(), [](const auto& a, const auto& b) { return a.x < b.x; });
-  if (front.size() > 1) {
+  // Pareto staircases, one per signedness (the fronts are computed separately).
+  for (const bool sgn : {false, true}) {
+    std::vector<ScatterPoint> front;
+    for (const auto& p : points)
+      if (p.pareto && p.is_signed == sgn) front.push_back(p);
+    std::sort(front.begin(), front.end(), [](const auto& a, const auto& b) { return a.x < b.x; });
+    if (front.size() < 2) continue;
     std::string path;
     for (size_t i = 0; i < front.size(); ++i) {
       path += fmt::format("{}{:.1f},{:.1f} ", i ? "L" : "M", X(front[i].x), Y(front[i].y));
       if (i + 1 < front.size()) path += fmt::format("L{:.1f},{:.1f} ", X(front[i + 1].x), Y(front[i].y));
     }
-    s += "<path d=\"" + path + "\" fill=\"none\" stroke=\"#c33\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n";
+    s += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>\n",
+                     path, sgn ? "#2a6" : "#26c");
   }
   for (const auto& p : points) {
     const std::string colour = p.is_signed ? "#2a6" : "#26c";
