@@ -1,0 +1,139 @@
+// transaxx characterize / library build / library list.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "apps/commands.hpp"
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "flows/characterize.hpp"
+#include "flows/liberty.hpp"
+#include "flows/library.hpp"
+
+namespace axx::app {
+
+namespace {
+
+// Options shared by `characterize` and `library build`: technology, clock and stimulus.
+void add_tech_options(CLI::App* cmd, flows::CharacterizeOptions& o, std::string& liberty) {
+  cmd->add_option("--liberty", liberty, "Liberty standard-cell library for synthesis, timing and power")
+      ->default_str(flows::default_liberty_path().string());
+  cmd->add_option("--clock-mhz", o.clock_mhz, "clock frequency for power, one multiplication per cycle")
+      ->default_val(o.clock_mhz);
+  cmd->add_option("--stimulus", o.stimulus,
+                  "operands driving the power simulation: 'uniform' (random pairs) or a 256x256 .npy histogram "
+                  "of (activation, weight) pairs")
+      ->default_val(o.stimulus);
+  cmd->add_option("--vectors", o.vectors, "operand pairs simulated for power (>= 10000)")->default_val(o.vectors);
+  cmd->add_option("--seed", o.seed, "random seed of the stimulus")->default_val(o.seed);
+  cmd->add_flag("--force", o.force, "rebuild even when an up-to-date record exists");
+}
+
+std::vector<std::pair<std::string, std::string>> parse_params(const std::vector<std::string>& raw) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : raw) {
+    const size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
+      throw UsageError("CLI-001", fmt::format("--param {}: expected NAME=VALUE, e.g. --param K=4", p));
+    }
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return out;
+}
+
+struct CharacterizeArgs {
+  flows::CharacterizeOptions options;
+  std::string liberty, out = "runs/characterize";
+  std::vector<std::string> files, params;
+  bool is_signed = false, is_unsigned = false, json = false;
+};
+
+struct LibraryArgs {
+  flows::LibraryBuildOptions options;
+  std::string liberty, out = "runs/library", list_dir = "runs/library";
+  std::vector<std::string> inputs;
+  bool json = false, list_json = false;
+};
+
+}  // namespace
+
+void add_characterize_commands(CLI::App& app) {
+  auto ch = std::make_shared<CharacterizeArgs>();
+  auto* c = app.add_subcommand("characterize",
+                               "Characterize multipliers from Verilog: exhaustive LUT (Verilator, RTL and gate level), "
+                               "error metrics, area, delay and power (Yosys + ABC on standard cells)");
+  c->add_option("files", ch->files, "Verilog files of one multiplier (submodules may be in further files)")
+      ->required();
+  c->add_option("--top", ch->options.design.top, "module to characterize (default: the only top-level module)");
+  c->add_flag("--signed", ch->is_signed, "operands and product are two's complement");
+  c->add_flag("--unsigned", ch->is_unsigned, "operands and product are unsigned");
+  c->add_option("--a", ch->options.design.port_a, "input port of operand A, the activation (default: first input)");
+  c->add_option("--b", ch->options.design.port_b, "input port of operand B, the weight (default: second input)");
+  c->add_option("--param", ch->params, "override a Verilog parameter of the top module, NAME=VALUE (repeatable)");
+  c->add_option("--name", ch->options.name, "record name (default: the top module's name)");
+  c->add_option("--out", ch->out, "output folder for <name>.json, <name>.npy, <name>.error.svg")
+      ->default_str(ch->out);
+  c->add_flag("--json", ch->json, "print the record as JSON instead of a summary");
+  add_tech_options(c, ch->options, ch->liberty);
+  c->callback([ch] {
+    auto& o = ch->options;
+    if (ch->is_signed && ch->is_unsigned) throw UsageError("CLI-002", "--signed and --unsigned exclude each other");
+    if (ch->is_signed) o.is_signed = true;
+    if (ch->is_unsigned) o.is_signed = false;
+    for (const auto& f : ch->files) o.design.files.emplace_back(f);
+    o.design.params = parse_params(ch->params);
+    o.liberty = ch->liberty;
+    o.out_dir = ch->out;
+    const flows::CharacterizeResult r = flows::characterize(o);
+    if (ch->json) {
+      std::cout << r.record.dump(2) << "\n";
+    } else {
+      std::cout << flows::format_record_summary(r.record);
+      std::cout << fmt::format("  record  {}{}\n", r.record_path.string(), r.reused ? " (up to date, reused)" : "");
+    }
+  });
+
+  auto lb = std::make_shared<LibraryArgs>();
+  auto* lib = app.add_subcommand("library", "Build and inspect multiplier libraries");
+  lib->require_subcommand(1);
+  auto* build = lib->add_subcommand("build",
+                                    "Characterize every multiplier found (default: the built-in catalog) in parallel "
+                                    "and incrementally; writes library.json/.csv/.svg");
+  build->add_option("inputs", lb->inputs,
+                    "Verilog files, folders of them (one multiplier per file) or catalog .csv files");
+  build->add_option("--out", lb->out, "library folder")->default_str(lb->out);
+  build->add_option("-j,--jobs", lb->options.jobs, "multipliers characterized at once")->default_val(lb->options.jobs);
+  build->add_flag("--json", lb->json, "print library.json instead of a table");
+  add_tech_options(build, lb->options.tech, lb->liberty);
+  build->callback([lb] {
+    auto& o = lb->options;
+    for (const auto& i : lb->inputs) o.inputs.emplace_back(i);
+    o.tech.liberty = lb->liberty;
+    o.out_dir = lb->out;
+    const flows::LibraryBuildResult r = flows::build_library(o);
+    if (lb->json) {
+      std::cout << r.library.dump(2) << "\n";
+    } else {
+      std::cout << flows::format_library_table(r.library);
+      std::cout << fmt::format("{} built, {} up to date, {} failed in {:.1f} s; library in {}\n", r.built, r.reused,
+                               r.failures.size(), r.seconds, lb->out);
+    }
+    if (!r.failures.empty()) {
+      std::string msg = fmt::format("{} multiplier(s) failed:", r.failures.size());
+      for (const auto& f : r.failures) msg += "\n  " + f;
+      throw Error("LIBR-004", msg);
+    }
+  });
+  auto* list = lib->add_subcommand("list", "Print a library's multipliers as a table");
+  list->add_option("dir", lb->list_dir, "library folder")->default_str(lb->list_dir);
+  list->add_flag("--json", lb->list_json, "print library.json");
+  list->callback([lb] {
+    const Json l = flows::load_library_index(lb->list_dir);
+    std::cout << (lb->list_json ? l.dump(2) + "\n" : flows::format_library_table(l));
+  });
+}
+
+}  // namespace axx::app

@@ -1,0 +1,13 @@
+// transaxx — the program's subcommands. Each file cmd_<area>.cpp adds its subcommands to the
+// CLI11 app with a callback that does the work; main() maps errors to exit codes.
+// Adding a command area: one file here, one line in main.cpp, one line in CMakeLists.txt.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace axx::app {
+
+/// `characterize`, `library build`, `library list` (cmd_characterize.cpp).
+void add_characterize_commands(CLI::App& app);
+
+}  // namespace axx::app
