@@ -210,7 +210,7 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
                                                                                       : "default (unsigned)");
   t = Clock::now();
   SimulationRequest sreq{o.design.files, info.top, o.design.params, info.port_a, info.port_b, info.port_o,
-                         work / "gate_flat.v"};
+                         work / "gate_flat.v", info.bit_index};
   const SimulationResult sim = simulate_exhaustive(sreq, work);
   res.seconds.simulation = seconds_since(t);
   for (size_t i = 0; i < 65536; ++i) {

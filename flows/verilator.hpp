@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +28,8 @@ struct SimulationRequest {
   std::string top;
   std::vector<std::pair<std::string, std::string>> params;
   std::string port_a, port_b, port_o;
-  std::filesystem::path gate_netlist;  ///< flattened netlist defining module axx_gate
+  std::filesystem::path gate_netlist;  ///< flattened netlist defining module axx_gate, one port per bit
+  std::map<std::string, std::vector<int>> bit_index;  ///< per port, declared index of each bit (LSB first)
 };
 
 struct SimulationResult {

@@ -192,6 +192,9 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
       "read_liberty -ignore_miss_func " + lib + "\n"
       "flatten\nopt_clean\n"
       "rename " + yosys_id(info.top) + " axx_gate\n"
+      // One port per bit: logic that reads an output bit back would otherwise look like a
+      // combinational loop through the output vector to Verilator, which then mis-settles.
+      "splitnets -ports -format _\n"
       "write_verilog -noattr " + quoted_path(flat) + "\n";
   run_yosys("synth.ys", script, work, "CHR-007", fmt::format("Yosys could not synthesize module '{}'", info.top));
 
@@ -240,6 +243,16 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
   }
   info.port_o = outputs[0];
   info.ports_declared_signed = all_signed;
+  for (const std::string& p : {info.port_a, info.port_b, info.port_o}) {
+    const Json& port = mod["ports"][p];
+    // Bit i (LSB first) of a [hi:lo] port is named p_(lo+i); of a [lo:hi] ("upto") port p_(hi-i).
+    const int width = static_cast<int>(port["bits"].size());
+    const int offset = port.value("offset", 0);
+    const bool upto = port.value("upto", 0) == 1;
+    std::vector<int> idx;
+    for (int i = 0; i < width; ++i) idx.push_back(upto ? offset + width - 1 - i : offset + i);
+    info.bit_index[p] = idx;
+  }
 
   std::vector<std::string> state;
   for (auto it = mod["cells"].begin(); it != mod["cells"].end(); ++it) {

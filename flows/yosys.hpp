@@ -4,11 +4,13 @@
 // Three artefacts come out of synthesis, all in the work folder:
 //   gate.json       the ABC-mapped netlist (standard cells), for timing and power;
 //   gate_flat.v     the same netlist with the cells flattened into their Liberty functions
-//                   (Yosys read_liberty), for gate-level simulation in Verilator;
+//                   (Yosys read_liberty) and one port per bit (<port>_<index>), for
+//                   gate-level simulation in Verilator;
 //   synth.log       Yosys' log, including `stat -liberty` (area, cell mix).
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,8 @@ struct DesignInfo {
   std::string port_a, port_b, port_o;
   bool ports_declared_signed = false;  ///< all three ports carry Verilog `signed`
   std::vector<std::string> modules;     ///< every module read (for messages)
+  /// Per port: the declared index of each bit, LSB first (names of the split gate-level ports).
+  std::map<std::string, std::vector<int>> bit_index;
 };
 
 /// "Yosys 0.23 (git sha1 ...)". Throws "PROC-002" naming the Debian package when missing.
