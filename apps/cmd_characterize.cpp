@@ -55,7 +55,7 @@ struct LibraryArgs {
   flows::LibraryBuildOptions options;
   std::string liberty, out = "runs/library", list_dir = "runs/library";
   std::vector<std::string> inputs;
-  bool json = false, list_json = false;
+  bool json = false, list_json = false, is_signed = false, is_unsigned = false;
 };
 
 }  // namespace
@@ -107,9 +107,16 @@ void add_characterize_commands(CLI::App& app) {
   build->add_option("--out", lb->out, "library folder")->default_str(lb->out);
   build->add_option("-j,--jobs", lb->options.jobs, "multipliers characterized at once")->default_val(lb->options.jobs);
   build->add_flag("--json", lb->json, "print library.json instead of a table");
+  build->add_flag("--signed", lb->is_signed,
+                  "treat the given files as two's complement (default: from `signed` ports or names like "
+                  "mul8s_* / *_s8_*; catalog lines carry their own)");
+  build->add_flag("--unsigned", lb->is_unsigned, "treat the given files as unsigned");
   add_tech_options(build, lb->options.tech, lb->liberty);
   build->callback([lb] {
     auto& o = lb->options;
+    if (lb->is_signed && lb->is_unsigned) throw UsageError("CLI-002", "--signed and --unsigned exclude each other");
+    if (lb->is_signed) o.tech.is_signed = true;
+    if (lb->is_unsigned) o.tech.is_signed = false;
     for (const auto& i : lb->inputs) o.inputs.emplace_back(i);
     o.tech.liberty = lb->liberty;
     o.out_dir = lb->out;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -117,6 +118,29 @@ std::string record_name(const CharacterizeOptions& o, const std::string& top) {
   return name;
 }
 
+// Signedness: an explicit choice, else `signed` ports, else the naming conventions of
+// EvoApproxLib (mul8s_*) and of our catalog (*_s8, *_s8_*), else unsigned.
+bool infer_signedness(const CharacterizeOptions& o, const DesignInfo& info, const std::string& name,
+                      std::string& from) {
+  if (o.is_signed) {
+    from = "option";
+    return *o.is_signed;
+  }
+  if (info.ports_declared_signed) {
+    from = "ports declared signed";
+    return true;
+  }
+  static const std::regex signed_name(R"((^|_)mul\d+s(_|$)|_s(8|16)(_|$))", std::regex::icase);
+  for (const std::string& n : {info.top, name}) {
+    if (std::regex_search(n, signed_name)) {
+      from = "name '" + n + "' (pass --unsigned if wrong)";
+      return true;
+    }
+  }
+  from = "default (unsigned)";
+  return false;
+}
+
 }  // namespace
 
 void validate_options(const CharacterizeOptions& o) {
@@ -205,9 +229,8 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
   const GateNetlist net = load_gate_netlist(work / "gate.json", info.top, info.port_a, info.port_b, info.port_o, *lib);
   res.seconds.synthesis = seconds_since(t);
 
-  const bool is_signed = o.is_signed ? *o.is_signed : info.ports_declared_signed;
-  const std::string signed_from = o.is_signed ? "option" : (info.ports_declared_signed ? "ports declared signed"
-                                                                                      : "default (unsigned)");
+  std::string signed_from;
+  const bool is_signed = infer_signedness(o, info, name, signed_from);
   t = Clock::now();
   SimulationRequest sreq{o.design.files, info.top, o.design.params, info.port_a, info.port_b, info.port_o,
                          work / "gate_flat.v", info.bit_index};

@@ -230,6 +230,7 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
     c.seed = o.tech.seed;
     c.force = o.tech.force;
     c.out_dir = o.out_dir;
+    if (!c.is_signed) c.is_signed = o.tech.is_signed;  // catalog lines keep their own signedness
   }
   LibraryBuildResult res;
   std::vector<Json> records(items.size());

@@ -27,7 +27,9 @@ struct LibraryBuildOptions {
   std::vector<std::filesystem::path> inputs;
   std::filesystem::path out_dir;
   int jobs = 1;                               ///< multipliers characterized at once, >= 1
-  CharacterizeOptions tech;                   ///< liberty, clock, stimulus, vectors, seed, force
+  /// liberty, clock, stimulus, vectors, seed, force; is_signed applies to files and folders
+  /// (catalog lines carry their own signedness)
+  CharacterizeOptions tech;
 };
 
 struct LibraryBuildResult {

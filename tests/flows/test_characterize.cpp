@@ -210,3 +210,20 @@ TEST(Characterize, SubmodulesAndNamedOperandsWork) {
   EXPECT_EQ(named.record["ports"]["a"], "x");
   fs::remove_all(d);
 }
+
+TEST(Characterize, SignednessFollowsNamesWhenPortsAreUnsigned) {
+  const fs::path d = test::temp_dir("signed-name");
+  CharacterizeOptions o;
+  o.out_dir = d;
+  o.design.files = {test::data("mul8s_plain.v")};
+  const auto r = characterize(o);
+  EXPECT_TRUE(r.record["signed"].get<bool>());
+  EXPECT_NE(r.record["signed_from"].get<std::string>().find("name"), std::string::npos);
+  EXPECT_EQ(r.record["error"]["ep_pct"].get<double>(), 0.0);  // read as signed, it is exact
+  o.is_signed = false;  // an explicit choice wins
+  o.name = "as_unsigned";
+  const auto u = characterize(o);
+  EXPECT_FALSE(u.record["signed"].get<bool>());
+  EXPECT_GT(u.record["error"]["mae_pct"].get<double>(), 10.0);
+  fs::remove_all(d);
+}
