@@ -1,0 +1,75 @@
+// transaxx emulation — activation range calibration.
+//
+// A RangeObserver watches one tensor stream (one input of one layer) over the calibration set:
+// running min/max and a symmetric histogram over [-R, R] (R doubles, merging bin pairs, when a
+// larger value arrives, so one pass suffices). The range for quantization is then chosen by
+//   max        — the observed extremes;
+//   percentile — the p-th percentile of |x| (signed) or the (100−p, p) percentiles (unsigned);
+//   mse        — the clipping range minimizing the expected squared quantization error;
+//   entropy    — the |x| threshold minimizing KL(P‖Q) between the clipped histogram and its
+//                128-level quantized version (TensorRT's method).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace axx::emu {
+
+enum class CalibrationMethod { max, percentile, mse, entropy };
+
+/// "max", "percentile", "mse", "entropy".
+const char* to_string(CalibrationMethod m);
+/// Throws EMU-041 for an unknown name, listing the valid ones.
+CalibrationMethod parse_calibration_method(const std::string& s);
+
+/// Calibration choices (JSON "quant" section of a config uses the same names).
+struct CalibrationSettings {
+  CalibrationMethod method = CalibrationMethod::max;
+  double percentile = 99.99;  ///< percent, in (50, 100]; used by `percentile`
+};
+
+class RangeObserver {
+ public:
+  /// bins: histogram resolution over [-R, R]; a multiple of 4, ≥ 512.
+  explicit RangeObserver(int64_t bins = 2048);
+
+  /// Adds a batch. Throws EMU-030 for NaN/Inf (naming `what`).
+  void observe(const at::Tensor& x, const std::string& what = "calibration input");
+
+  int64_t count() const { return count_; }
+  double min() const { return min_; }
+  double max() const { return max_; }
+
+  /// The range [lo, hi] to quantize with (lo ≤ 0 ≤ hi). Throws EMU-040 when nothing (or only
+  /// empty tensors) was observed, naming `what`.
+  std::pair<double, double> range(const CalibrationSettings& s, bool is_signed,
+                                  const std::string& what = "calibration input") const;
+
+ private:
+  std::vector<double> folded() const;  // |x| histogram: bins/2 bins over [0, R]
+  double bin_width() const { return 2 * radius_ / double(hist_.size()); }
+
+  std::vector<double> hist_;
+  double radius_ = 0;
+  double min_ = 0, max_ = 0;
+  int64_t count_ = 0;
+};
+
+/// Calibrated ranges per layer and input (a matmul layer has two inputs).
+struct CalibrationResult {
+  CalibrationSettings settings;
+  std::map<std::string, std::vector<std::pair<double, double>>> ranges;
+};
+
+/// JSON: {"version": 1, "method": "...", "percentile": p,
+///        "layers": {"<name>": [{"min": lo, "max": hi}, ...]}}; written atomically.
+void save_calibration(const std::filesystem::path& path, const CalibrationResult& r);
+/// Throws EMU-042 for a malformed file (naming the field), JSON-001/IO-002 when unreadable.
+CalibrationResult load_calibration(const std::filesystem::path& path);
+
+}  // namespace axx::emu

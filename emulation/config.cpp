@@ -1,0 +1,189 @@
+// transaxx emulation — model-level API (see config.hpp).
+#include "emulation/config.hpp"
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace axx::emu {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& where, const std::string& field, const std::string& what) {
+  throw Error("EMU-050", fmt::format("{}: field '{}' {}", where, field, what));
+}
+
+std::vector<std::string> keys(const std::map<std::string, ApproxLayer*>& m) {
+  std::vector<std::string> k;
+  for (const auto& [n, l] : m) k.push_back(n);
+  return k;
+}
+
+}  // namespace
+
+ApproxConfig parse_config(const Json& j, const std::string& where) {
+  if (!j.is_object()) bad(where, "(top level)", "must be a JSON object");
+  ApproxConfig c;
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != 1) {
+    bad(where, "version", "must be 1");
+  }
+  if (j.contains("library")) {
+    if (!j["library"].is_string()) bad(where, "library", "must be a folder path string");
+    c.library = j["library"].get<std::string>();
+  }
+  if (j.contains("default")) {
+    if (!j["default"].is_string()) bad(where, "default", "must be a multiplier name");
+    c.default_multiplier = j["default"].get<std::string>();
+  }
+  if (j.contains("layers")) {
+    if (!j["layers"].is_object()) bad(where, "layers", "must map layer names to multiplier names");
+    for (const auto& [k, v] : j["layers"].items()) {
+      if (!v.is_string()) bad(where, "layers." + k, "must be a multiplier name string");
+      c.layers[k] = v.get<std::string>();
+    }
+  }
+  if (j.contains("quant")) {
+    const Json& q = j["quant"];
+    if (!q.is_object()) bad(where, "quant", "must be an object");
+    if (q.contains("weights")) {
+      const std::string w = q["weights"].is_string() ? q["weights"].get<std::string>() : "";
+      if (w == "per_channel") c.weights = WeightGranularity::per_channel;
+      else if (w == "per_tensor") c.weights = WeightGranularity::per_tensor;
+      else bad(where, "quant.weights", "must be \"per_channel\" or \"per_tensor\"");
+    }
+    if (q.contains("calibration")) {
+      if (!q["calibration"].is_string()) bad(where, "quant.calibration", "must be a method name");
+      c.calibration.method = parse_calibration_method(q["calibration"].get<std::string>());
+    }
+    if (q.contains("percentile")) {
+      if (!q["percentile"].is_number()) bad(where, "quant.percentile", "must be a number");
+      c.calibration.percentile = q["percentile"].get<double>();
+      if (!(c.calibration.percentile > 50 && c.calibration.percentile <= 100)) {
+        bad(where, "quant.percentile", "must be in (50, 100]");
+      }
+    }
+  }
+  return c;
+}
+
+ApproxConfig load_config(const std::filesystem::path& path) {
+  ApproxConfig c = parse_config(read_json_file(path), path.string());
+  if (!c.library.empty() && std::filesystem::path(c.library).is_relative()) {
+    c.library = (path.parent_path() / c.library).string();
+  }
+  return c;
+}
+
+Json to_json(const ApproxConfig& c) {
+  Json j;
+  j["version"] = c.version;
+  j["library"] = c.library;
+  j["default"] = c.default_multiplier;
+  j["layers"] = Json::object();
+  for (const auto& [k, v] : c.layers) j["layers"][k] = v;
+  j["quant"] = {{"weights", c.weights == WeightGranularity::per_channel ? "per_channel" : "per_tensor"},
+                {"calibration", to_string(c.calibration.method)},
+                {"percentile", c.calibration.percentile}};
+  return j;
+}
+
+std::map<std::string, ApproxLayer*> approximable_layers(torch::nn::Module& root) {
+  std::map<std::string, ApproxLayer*> out;
+  for (const auto& item : root.named_modules("", /*include_self=*/true)) {
+    if (auto* l = dynamic_cast<ApproxLayer*>(item.value().get())) out[item.key()] = l;
+  }
+  return out;
+}
+
+void apply_config(torch::nn::Module& root, const ApproxConfig& c, const MultiplierLibrary& lib) {
+  auto layers = approximable_layers(root);
+  for (const auto& [name, mult] : c.layers) {
+    if (layers.count(name)) continue;
+    std::string hint;
+    for (const auto& item : root.named_modules("", true)) {
+      if (item.key() == name) {
+        hint = fmt::format(" ('{}' is a {}, which is not approximable; build the model with "
+                           "axx::emu::ApproxLinear / ApproxConv2d / ApproxMatmul)",
+                           name, item.value()->name());
+      }
+    }
+    throw Error("EMU-051", fmt::format("config names layer '{}' that the model does not have{}; "
+                                       "approximable layers: {}",
+                                       name, hint, join_names(keys(layers))));
+  }
+  auto resolve = [&](const std::string& m) -> std::shared_ptr<const Multiplier> {
+    if (m == "fp32") return nullptr;
+    if (!lib.contains(m)) {
+      auto names = lib.names();
+      names.push_back("fp32");
+      throw Error("EMU-011", fmt::format("config names unknown multiplier '{}'{}; valid: {}", m,
+                                         c.library.empty() ? "" : " (library " + c.library + ")",
+                                         join_names(names)));
+    }
+    return lib.get(m);
+  };
+  const auto def = resolve(c.default_multiplier);
+  for (auto& [name, layer] : layers) {
+    LayerState& s = layer->state();
+    s.name = name;
+    auto it = c.layers.find(name);
+    s.mult = it == c.layers.end() ? def : resolve(it->second);
+    s.weight_granularity = c.weights;
+  }
+}
+
+void begin_calibration(torch::nn::Module& root) {
+  for (auto& [name, layer] : approximable_layers(root)) {
+    LayerState& s = layer->state();
+    if (s.name.empty()) s.name = name;
+    s.calibrating = true;
+    s.observers.assign(size_t(layer->num_inputs()), RangeObserver());
+  }
+}
+
+CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& settings) {
+  CalibrationResult r;
+  r.settings = settings;
+  auto layers = approximable_layers(root);
+  for (auto& [name, layer] : layers) layer->state().calibrating = false;
+  for (auto& [name, layer] : layers) {
+    LayerState& s = layer->state();
+    const bool is_signed = s.mult ? s.mult->is_signed : true;
+    std::vector<std::pair<double, double>> ranges;
+    for (size_t i = 0; i < s.observers.size(); ++i) {
+      // Store the method's range for the layer's signedness; an unsigned range keeps the
+      // asymmetric extremes, a signed one is symmetric.
+      ranges.push_back(s.observers[i].range(settings, is_signed,
+                                            fmt::format("layer '{}' input {}", name, i)));
+    }
+    if (ranges.size() != size_t(layer->num_inputs())) {
+      throw Error("EMU-040", fmt::format("layer '{}': the calibration set is empty (no batch "
+                                         "reached this layer)",
+                                         name));
+    }
+    s.ranges = ranges;
+    s.observers.clear();
+    r.ranges[name] = ranges;
+  }
+  return r;
+}
+
+void apply_calibration(torch::nn::Module& root, const CalibrationResult& r) {
+  auto layers = approximable_layers(root);
+  for (const auto& [name, ranges] : r.ranges) {
+    auto it = layers.find(name);
+    if (it == layers.end()) {
+      throw Error("EMU-052", fmt::format("calibration names layer '{}' that the model does not "
+                                         "have; approximable layers: {}",
+                                         name, join_names(keys(layers))));
+    }
+    if (ranges.size() != size_t(it->second->num_inputs())) {
+      throw Error("EMU-052", fmt::format("calibration gives {} ranges for layer '{}', which has {} "
+                                         "input(s); recalibrate",
+                                         ranges.size(), name, it->second->num_inputs()));
+    }
+    it->second->state().ranges = ranges;
+  }
+}
+
+}  // namespace axx::emu

@@ -1,0 +1,62 @@
+// transaxx emulation — the model-level API: apply an approximation config (DESIGN.md
+// "Approximation config") to a module tree by dotted layer name, and calibrate it.
+//
+//   auto lib = MultiplierLibrary::load(cfg.library);
+//   apply_config(*model, cfg, lib);            // every Approx* layer gets its multiplier
+//   begin_calibration(*model);
+//   for (batch : calibration set) model->forward(batch);
+//   auto cal = end_calibration(*model, cfg.calibration);   // ranges set; save_calibration(...)
+//   model->forward(x);                          // now approximate
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "common/json.hpp"
+#include "emulation/calibrate.hpp"
+#include "emulation/layers.hpp"
+#include "emulation/lut.hpp"
+
+namespace axx::emu {
+
+/// {"version": 1, "library": "<dir>", "default": "exact", "layers": {"<name>": "<mult>"},
+///  "quant": {"weights": "per_channel"|"per_tensor", "calibration": "max"|"percentile"|"mse"|
+///            "entropy", "percentile": 99.99}}
+/// Multiplier names: any in the library, the built-ins exact/exact_s8/exact_u8, or "fp32"
+/// (the layer is not quantized).
+struct ApproxConfig {
+  int version = 1;
+  std::string library;                         ///< folder; "" = built-ins only
+  std::string default_multiplier = "exact";    ///< for layers not listed
+  std::map<std::string, std::string> layers;   ///< dotted layer name → multiplier name
+  WeightGranularity weights = WeightGranularity::per_channel;
+  CalibrationSettings calibration;
+};
+
+/// Throws EMU-050 naming `where` and the bad field.
+ApproxConfig parse_config(const Json& j, const std::string& where = "config");
+/// Reads and parses a config file (library path relative to the file's folder unless absolute).
+ApproxConfig load_config(const std::filesystem::path& path);
+Json to_json(const ApproxConfig& c);
+
+/// The approximable layers under root, by dotted name (root itself is "").
+std::map<std::string, ApproxLayer*> approximable_layers(torch::nn::Module& root);
+
+/// Sets name, multiplier and weight granularity of every approximable layer. Config layer names
+/// that are not approximable layers throw EMU-051 listing the valid names (and saying so when
+/// the name is a plain torch::nn layer); unknown multipliers throw EMU-011 listing the library.
+/// Calibrated ranges already on a layer are kept.
+void apply_config(torch::nn::Module& root, const ApproxConfig& c, const MultiplierLibrary& lib);
+
+/// Switches every approximable layer to FP32 observation with fresh observers.
+void begin_calibration(torch::nn::Module& root);
+/// Ends observation: computes each layer's ranges with `s` and stores them on the layers.
+/// Throws EMU-040 when a layer saw no data (the calibration set was empty).
+CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& s);
+/// Installs saved ranges. Throws EMU-052 for a layer name the model lacks or a wrong input count.
+void apply_calibration(torch::nn::Module& root, const CalibrationResult& r);
+
+}  // namespace axx::emu

@@ -1,0 +1,121 @@
+// transaxx emulation — integer LUT matmul on tensors: validation and device dispatch.
+#include "emulation/int_matmul.hpp"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#if defined(AXX_HAVE_CUDA_KERNELS)
+#include "emulation/cuda/lut_gemm_cuda.hpp"
+#endif
+
+namespace axx::emu {
+
+namespace {
+
+void check_operand(const at::Tensor& t, const char* what) {
+  if (t.scalar_type() != at::kByte || t.dim() != 2) {
+    throw Error("EMU-023", fmt::format("lut_matmul: operand {} must be a 2-D uint8 tensor of "
+                                       "codes, got {} with {} dims; quantize it first",
+                                       what, std::string(c10::toString(t.scalar_type())), t.dim()));
+  }
+}
+
+// Exact integer GEMM through float BLAS. A float holds every integer up to 2^24 exactly, so as
+// long as the sum of |products| in one call stays ≤ 2^24 no rounding happens anywhere (in any
+// summation order, FMA or not). |a·b| ≤ 2^14 for int8 and < 2^16 for uint8, hence K chunks of
+// 1024 and 256.
+at::Tensor exact_gemm_blas(const at::Tensor& a, const at::Tensor& b, bool is_signed) {
+  const int64_t K = a.size(-1);
+  const int64_t chunk = is_signed ? 1024 : 256;
+  auto to_f = [&](const at::Tensor& c) {
+    return is_signed ? c.view(at::kChar).to(at::kFloat) : c.to(at::kFloat);
+  };
+  const at::Tensor af = to_f(a), bf = to_f(b);
+  if (K <= chunk) return at::matmul(af, bf.transpose(-1, -2)).to(at::kInt);
+  at::Tensor acc;
+  for (int64_t k0 = 0; k0 < K; k0 += chunk) {
+    const int64_t len = std::min(chunk, K - k0);
+    at::Tensor part =
+        at::matmul(af.narrow(-1, k0, len), bf.narrow(-1, k0, len).transpose(-1, -2)).to(at::kInt);
+    acc = acc.defined() ? acc.add_(part) : part;  // int32 adds wrap like the LUT kernels
+  }
+  return acc;
+}
+
+}  // namespace
+
+at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Multiplier& mult,
+                      MatmulPath path, CpuKernel kernel) {
+  check_operand(a_in, "a (activations)");
+  check_operand(b_in, "b (weights)");
+  if (a_in.size(1) != b_in.size(1)) {
+    throw Error("EMU-023", fmt::format("lut_matmul: a is [{}, {}] but b is [{}, {}]; both are "
+                                       "stored [rows, K] and K must match",
+                                       a_in.size(0), a_in.size(1), b_in.size(0), b_in.size(1)));
+  }
+  if (a_in.device() != b_in.device()) {
+    throw Error("EMU-023", "lut_matmul: a and b are on different devices; move them together");
+  }
+  const int64_t M = a_in.size(0), N = b_in.size(0), K = a_in.size(1);
+  if (a_in.is_cuda()) {
+#if defined(AXX_HAVE_CUDA_KERNELS)
+    const at::Tensor a = a_in.contiguous(), b = b_in.contiguous();
+    const at::Tensor lut = mult.lut_tensor().to(a.device());
+    at::Tensor c = at::empty({M, N}, a.options().dtype(at::kInt));
+    cuda::lut_gemm_device(M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K,
+                          lut.data_ptr<int32_t>(), c.data_ptr<int32_t>(), N, nullptr);
+    return c;
+#else
+    throw Error("EMU-024", "lut_matmul: CUDA tensors given but this build has no CUDA kernels; "
+                           "rebuild with nvcc available (AXX_WITH_CUDA=ON)");
+#endif
+  }
+  if (path == MatmulPath::blas_exact && !mult.is_exact()) {
+    throw Error("EMU-022", fmt::format("lut_matmul: multiplier '{}' is not exact; the BLAS path "
+                                       "only computes exact products, use the LUT path",
+                                       mult.name));
+  }
+  const at::Tensor a = a_in.contiguous(), b = b_in.contiguous();
+  if (path != MatmulPath::lut && mult.is_exact()) return exact_gemm_blas(a, b, mult.is_signed);
+  at::Tensor c = at::empty({M, N}, a.options().dtype(at::kInt));
+  lut_gemm_cpu(*mult.table, M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K,
+               c.data_ptr<int32_t>(), N, kernel);
+  return c;
+}
+
+at::Tensor lut_bmm(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
+                   MatmulPath path, CpuKernel kernel) {
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.scalar_type() != at::kByte ||
+      b.scalar_type() != at::kByte || a.size(2) != b.size(2)) {
+    throw Error("EMU-023", fmt::format("lut_bmm: needs uint8 a [B, M, K] and b [B, N, K], got [{}] "
+                                       "and [{}]",
+                                       fmt::join(a.sizes(), ", "), fmt::join(b.sizes(), ", ")));
+  }
+  const int64_t B = a.size(0), M = a.size(1), N = b.size(1), K = a.size(2);
+  if (!a.is_cuda() && path != MatmulPath::lut && mult.is_exact()) {
+    return exact_gemm_blas(a.contiguous(), b.contiguous(), mult.is_signed);  // batched BLAS
+  }
+  if (a.is_cuda()) {
+    std::vector<at::Tensor> out;
+    for (int64_t i = 0; i < B; ++i) out.push_back(lut_matmul(a[i], b[i], mult, path, kernel));
+    return B ? at::stack(out) : at::empty({0, M, N}, a.options().dtype(at::kInt));
+  }
+  if (path == MatmulPath::blas_exact) return lut_matmul(a[0], b[0], mult, path, kernel);  // throws
+  const at::Tensor ac = a.contiguous(), bc = b.contiguous();
+  at::Tensor c = at::empty({B, M, N}, a.options().dtype(at::kInt));
+  const uint8_t* pa = ac.data_ptr<uint8_t>();
+  const uint8_t* pb = bc.data_ptr<uint8_t>();
+  int32_t* pc = c.data_ptr<int32_t>();
+  at::parallel_for(0, B, 1, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {  // nested at::parallel_for runs inline here
+      lut_gemm_cpu(*mult.table, M, N, K, pa + i * M * K, K, pb + i * N * K, K, pc + i * M * N, N, kernel);
+    }
+  });
+  return c;
+}
+
+}  // namespace axx::emu

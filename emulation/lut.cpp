@@ -1,0 +1,191 @@
+// transaxx emulation — multipliers: LUT validation and loading, the library folder.
+#include "emulation/lut.hpp"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/npy.hpp"
+
+namespace axx::emu {
+
+namespace fs = std::filesystem;
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "(none)" : s;
+}
+
+at::Tensor Multiplier::lut_tensor() const {
+  auto t = at::empty({256, 256}, at::kInt);
+  std::memcpy(t.data_ptr<int32_t>(), table->lut(), 65536 * sizeof(int32_t));
+  return t;
+}
+
+namespace {
+
+// Checks the 16-bit product range (DESIGN.md: O is 16 bits) so a table from a wrong tool or a
+// wrong signedness is caught here rather than as wrong accuracy numbers later.
+std::shared_ptr<const Multiplier> build(const std::string& name, bool is_signed,
+                                        const int32_t* v, const std::string& where) {
+  const int32_t lo = is_signed ? -32768 : 0, hi = is_signed ? 32767 : 65535;
+  for (int i = 0; i < 65536; ++i) {
+    if (v[i] < lo || v[i] > hi) {
+      throw Error("EMU-004",
+                  fmt::format("{}: lut[{}][{}] = {} is outside the {} 16-bit product range "
+                              "[{}, {}]; check the multiplier's signedness (record field "
+                              "'signed') or regenerate the table",
+                              where, i / 256, i % 256, v[i], is_signed ? "signed" : "unsigned",
+                              lo, hi));
+    }
+  }
+  auto m = std::make_shared<Multiplier>();
+  m->name = name;
+  m->is_signed = is_signed;
+  m->table = std::make_shared<const PreparedLut>(v);
+  return m;
+}
+
+}  // namespace
+
+std::shared_ptr<const Multiplier> make_exact_multiplier(bool is_signed) {
+  std::vector<int32_t> v(65536);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b)
+      v[a * 256 + b] = is_signed ? int32_t(int8_t(a)) * int32_t(int8_t(b)) : a * b;
+  return build(is_signed ? "exact_s8" : "exact_u8", is_signed, v.data(), "built-in exact");
+}
+
+std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool is_signed,
+                                                  const at::Tensor& lut) {
+  if (lut.scalar_type() != at::kInt) {
+    throw Error("EMU-002", fmt::format("multiplier '{}': LUT tensor has dtype {}, expected int32 "
+                                       "(lut[a][b] as '<i4')",
+                                       name, std::string(c10::toString(lut.scalar_type()))));
+  }
+  if (lut.dim() != 2 || lut.size(0) != 256 || lut.size(1) != 256) {
+    throw Error("EMU-003", fmt::format("multiplier '{}': LUT tensor has shape {}, expected "
+                                       "[256, 256] (row = activation, column = weight)",
+                                       name, fmt::join(lut.sizes(), "x")));
+  }
+  auto c = lut.to(at::kCPU).contiguous();
+  return build(name, is_signed, c.data_ptr<int32_t>(), "multiplier '" + name + "'");
+}
+
+std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
+                                                  const fs::path& npy) {
+  NpyArray arr;
+  try {
+    arr = read_npy(npy);
+  } catch (const Error& e) {
+    throw Error("EMU-001", fmt::format("multiplier '{}': cannot read LUT {}: {}", name,
+                                       npy.string(), e.what()));
+  }
+  if (arr.descr != "<i4") {
+    throw Error("EMU-002",
+                fmt::format("multiplier '{}': LUT {} has dtype '{}', expected '<i4' (int32); "
+                            "save it with numpy.asarray(lut, dtype='<i4')",
+                            name, npy.string(), arr.descr));
+  }
+  if (arr.shape != std::vector<size_t>{256, 256} || arr.fortran_order) {
+    throw Error("EMU-003",
+                fmt::format("multiplier '{}': LUT {} has shape ({}){}, expected (256, 256) in C "
+                            "order (row = activation code, column = weight code)",
+                            name, npy.string(), fmt::join(arr.shape, ", "),
+                            arr.fortran_order ? " in Fortran order" : ""));
+  }
+  std::vector<int32_t> v(65536);
+  std::memcpy(v.data(), arr.data.data(), v.size() * sizeof(int32_t));
+  auto m = build(name, is_signed, v.data(), "LUT " + npy.string());
+  auto mm = std::const_pointer_cast<Multiplier>(m);
+  mm->lut_path = npy.string();
+  return m;
+}
+
+MultiplierLibrary::MultiplierLibrary() {
+  static const auto exact_s8 = make_exact_multiplier(true);
+  static const auto exact_u8 = make_exact_multiplier(false);
+  entries_["exact"] = Entry{true, {}, exact_s8};
+  entries_["exact_s8"] = Entry{true, {}, exact_s8};
+  entries_["exact_u8"] = Entry{false, {}, exact_u8};
+}
+
+MultiplierLibrary MultiplierLibrary::load(const fs::path& dir) {
+  const fs::path index = dir / "library.json";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || !fs::is_regular_file(index, ec)) {
+    throw Error("EMU-010", fmt::format("multiplier library {}: {} not found; build the library "
+                                       "first or point \"library\" at a folder with library.json",
+                                       dir.string(), index.string()));
+  }
+  MultiplierLibrary lib;
+  lib.dir_ = dir;
+  const Json j = read_json_file(index);
+  const Json* list = &j;
+  if (j.is_object() && j.contains("multipliers")) list = &j["multipliers"];
+  if (!list->is_array()) {
+    throw Error("EMU-012", fmt::format("{}: expected an array of multipliers (or an object with "
+                                       "a \"multipliers\" array)",
+                                       index.string()));
+  }
+  for (const auto& item : *list) {
+    Json rec;
+    std::string name;
+    if (item.is_string()) {
+      name = item.get<std::string>();
+    } else if (item.is_object() && item.contains("name") && item["name"].is_string()) {
+      name = item["name"].get<std::string>();
+      if (item.contains("lut") && item.contains("signed")) rec = item;
+    } else {
+      throw Error("EMU-012", fmt::format("{}: entry {} is neither a name nor a record with "
+                                         "\"name\"",
+                                         index.string(), item.dump()));
+    }
+    if (rec.is_null()) {
+      const fs::path rp = dir / (name + ".json");
+      if (!fs::is_regular_file(rp, ec)) {
+        throw Error("EMU-012", fmt::format("{}: multiplier '{}' has no record {}; rebuild the "
+                                           "library",
+                                           index.string(), name, rp.string()));
+      }
+      rec = read_json_file(rp);
+    }
+    if (!rec.contains("lut") || !rec["lut"].is_string() || !rec.contains("signed") ||
+        !rec["signed"].is_boolean()) {
+      throw Error("EMU-012", fmt::format("{}: the record of multiplier '{}' needs a string "
+                                         "\"lut\" and a boolean \"signed\"",
+                                         index.string(), name));
+    }
+    fs::path lut = rec["lut"].get<std::string>();
+    if (lut.is_relative()) lut = dir / lut;
+    lib.entries_[name] = Entry{rec["signed"].get<bool>(), lut, nullptr};
+  }
+  return lib;
+}
+
+std::vector<std::string> MultiplierLibrary::names() const {
+  std::vector<std::string> n;
+  for (const auto& [k, v] : entries_) n.push_back(k);
+  return n;
+}
+
+bool MultiplierLibrary::contains(const std::string& name) const { return entries_.count(name) > 0; }
+
+std::shared_ptr<const Multiplier> MultiplierLibrary::get(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) {
+    throw Error("EMU-011", fmt::format("unknown multiplier '{}'{}; valid names: {}", name,
+                                       dir_.empty() ? "" : " in library " + dir_.string(),
+                                       join_names(names())));
+  }
+  std::lock_guard<std::mutex> lock(*mutex_);
+  if (!it->second.loaded) it->second.loaded = load_multiplier(name, it->second.is_signed, it->second.lut);
+  return it->second.loaded;
+}
+
+}  // namespace axx::emu

@@ -1,0 +1,221 @@
+// transaxx emulation — LUT GEMM: table preparation, the reference loop, the portable
+// weight-stationary kernel and the multi-threaded CPU dispatcher.
+#include "emulation/lut_gemm.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "common/error.hpp"
+
+namespace axx::emu {
+
+const char* to_string(CpuKernel k) {
+  switch (k) {
+    case CpuKernel::automatic: return "automatic";
+    case CpuKernel::reference: return "reference";
+    case CpuKernel::portable: return "portable";
+    case CpuKernel::avx512: return "avx512";
+  }
+  return "?";
+}
+
+bool cpu_supports(CpuKernel k) {
+  if (k != CpuKernel::avx512) return true;
+#if defined(AXX_EMU_X86) && (defined(__GNUC__) || defined(__clang__))
+  if (!detail::avx512_kernel_compiled()) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vbmi");
+#else
+  return false;
+#endif
+}
+
+PreparedLut::PreparedLut(const int32_t* lut) : PreparedLut(lut, true) {}
+
+PreparedLut::PreparedLut(const int32_t* lut, bool with_swapped) : lut_(lut, lut + 65536), lut_t_(65536) {
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  exact_signed_ = exact_unsigned_ = true;
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      const int32_t v = lut_[a * 256 + b];
+      lut_t_[b * 256 + a] = v;
+      lo = std::min<int64_t>(lo, v);
+      hi = std::max<int64_t>(hi, v);
+      exact_signed_ = exact_signed_ && v == int32_t(int8_t(a)) * int32_t(int8_t(b));
+      exact_unsigned_ = exact_unsigned_ && v == a * b;
+    }
+  }
+  fits16_ = hi - lo < 65536;
+  if (fits16_) {
+    bias_ = int32_t(-lo);
+    for (int p = 0; p < 2; ++p) planes_[p].resize(65536);
+    for (int i = 0; i < 65536; ++i) {
+      const uint32_t u = uint32_t(lut_t_[i] + bias_);
+      planes_[0][i] = uint8_t(u & 0xff);
+      planes_[1][i] = uint8_t(u >> 8);
+    }
+  }
+  if (with_swapped) swapped_.reset(new PreparedLut(lut_t_.data(), false));
+}
+
+void lut_gemm_reference(int64_t M, int64_t N, int64_t K, const uint8_t* A, int64_t lda,
+                        const uint8_t* B, int64_t ldb, const int32_t* lut, int32_t* C,
+                        int64_t ldc) {
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = 0; n < N; ++n) {
+      uint32_t acc = 0;  // unsigned: the int32 sum wraps modulo 2^32 without undefined behaviour
+      for (int64_t k = 0; k < K; ++k) acc += uint32_t(lut[A[m * lda + k] * 256 + B[n * ldb + k]]);
+      C[m * ldc + n] = int32_t(acc);
+    }
+  }
+}
+
+namespace {
+
+// dst[k * 64 + r] = src[r * lda + k] for r < rows (≤ 64), k < K: one 64-row block of A packed
+// k-major. 8×8 byte tiles are transposed in three 64-bit block-swap stages (1-, 2-, 4-byte
+// blocks), about 3× fewer operations than byte-by-byte; edges go byte by byte.
+void pack_block(const uint8_t* src, int64_t lda, int64_t rows, int64_t K, uint8_t* dst) {
+  const int64_t r8 = rows / 8 * 8, k8 = K / 8 * 8;
+  for (int64_t k0 = 0; k0 < k8; k0 += 8) {
+    for (int64_t r0 = 0; r0 < r8; r0 += 8) {
+      uint64_t x[8];
+      for (int i = 0; i < 8; ++i) std::memcpy(&x[i], src + (r0 + i) * lda + k0, 8);
+      for (int i = 0; i < 8; i += 2) {
+        const uint64_t t = ((x[i] >> 8) ^ x[i + 1]) & 0x00FF00FF00FF00FFull;
+        x[i + 1] ^= t;
+        x[i] ^= t << 8;
+      }
+      for (int i : {0, 1, 4, 5}) {
+        const uint64_t t = ((x[i] >> 16) ^ x[i + 2]) & 0x0000FFFF0000FFFFull;
+        x[i + 2] ^= t;
+        x[i] ^= t << 16;
+      }
+      for (int i = 0; i < 4; ++i) {
+        const uint64_t t = ((x[i] >> 32) ^ x[i + 4]) & 0x00000000FFFFFFFFull;
+        x[i + 4] ^= t;
+        x[i] ^= t << 32;
+      }
+      for (int j = 0; j < 8; ++j) std::memcpy(dst + (k0 + j) * 64 + r0, &x[j], 8);
+    }
+    for (int64_t r = r8; r < rows; ++r)
+      for (int64_t k = k0; k < k0 + 8; ++k) dst[k * 64 + r] = src[r * lda + k];
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = k8; k < K; ++k) dst[k * 64 + r] = src[r * lda + k];
+}
+
+}  // namespace
+
+namespace detail {
+
+// At is k-major: At[k * M + m]. Four output columns at a time: their four LUT columns (1 KiB
+// each, weight-stationary) stay in L1 while all M activations of step k index them; four
+// independent lookups per activation keep the load ports busy even when M is tiny (the AVX-512
+// path hands it the last few rows).
+void lut_gemm_portable(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, int64_t K,
+                       const uint8_t* At, int64_t /*lda*/, const uint8_t* B, int64_t ldb,
+                       int32_t* C, int64_t ldc) {
+  constexpr int64_t kCols = 4;
+  std::vector<uint32_t> acc(static_cast<size_t>(M * kCols));
+  const int32_t* lt = lut.transposed();
+  for (int64_t n = n0; n < n1; n += kCols) {
+    const int64_t nc = std::min(kCols, n1 - n);
+    std::fill(acc.begin(), acc.end(), 0u);
+    for (int64_t k = 0; k < K; ++k) {
+      const int32_t* col[kCols];
+      for (int64_t j = 0; j < kCols; ++j) col[j] = lt + int64_t(B[(n + std::min(j, nc - 1)) * ldb + k]) * 256;
+      const uint8_t* ak = At + k * M;
+      uint32_t* a = acc.data();
+      for (int64_t m = 0; m < M; ++m) {
+        const uint8_t v = ak[m];
+        a[m * kCols + 0] += uint32_t(col[0][v]);
+        a[m * kCols + 1] += uint32_t(col[1][v]);
+        a[m * kCols + 2] += uint32_t(col[2][v]);
+        a[m * kCols + 3] += uint32_t(col[3][v]);
+      }
+    }
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t j = 0; j < nc; ++j) C[m * ldc + n + j] = int32_t(acc[size_t(m * kCols + j)]);
+  }
+}
+
+}  // namespace detail
+
+void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* A,
+                  int64_t lda, const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc,
+                  CpuKernel kernel) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (int64_t m = 0; m < M; ++m) std::fill(C + m * ldc, C + m * ldc + N, 0);
+    return;
+  }
+  if (kernel == CpuKernel::automatic) {
+    kernel = (lut.fits_16bit() && cpu_supports(CpuKernel::avx512)) ? CpuKernel::avx512
+                                                                   : CpuKernel::portable;
+  }
+  if (!cpu_supports(kernel)) {
+    throw Error("EMU-020", std::string("LUT GEMM kernel '") + to_string(kernel) +
+                               "' is not supported by this CPU or build; use 'automatic'");
+  }
+  if (kernel == CpuKernel::avx512 && !lut.fits_16bit()) {
+    throw Error("EMU-021",
+                "LUT GEMM kernel 'avx512' needs LUT entries spanning less than 2^16 "
+                "(max - min); this table is wider, use 'automatic' (falls back to 'portable')");
+  }
+  if (kernel == CpuKernel::reference) {
+    lut_gemm_reference(M, N, K, A, lda, B, ldb, lut.lut(), C, ldc);
+    return;
+  }
+  // Columns are split across threads; each thread needs all activations, packed once. Chunks
+  // of at least ~2M multiply-accumulates: a parallel region costs far more than a small GEMM
+  // when the cores are shared with other processes.
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, M * K));
+  if (kernel == CpuKernel::portable) {
+    std::vector<uint8_t> at(size_t(M * K));
+    at::parallel_for(0, K, std::max<int64_t>(64, (int64_t(1) << 20) / M), [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k)
+        for (int64_t m = 0; m < M; ++m) at[size_t(k * M + m)] = A[m * lda + k];
+    });
+    at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
+      detail::lut_gemm_portable(lut, M, n0, n1, K, at.data(), M, B, ldb, C, ldc);
+    });
+    return;
+  }
+  // A short last block (≤ 16 of 64 rows) would cost a whole vector block. Those rows are
+  // computed as the columns of Cᵀ = B·Aᵀ with the swapped table instead (N rows: full vector
+  // blocks), or by the portable kernel where no swapped table is at hand.
+  const int64_t tail = (M % 64) <= 16 ? M % 64 : 0;
+  const int64_t Mv = M - tail;
+  if (tail > 0 && lut.swapped() != nullptr && N >= 64) {
+    if (Mv > 0) lut_gemm_cpu(lut, Mv, N, K, A, lda, B, ldb, C, ldc, kernel);
+    std::vector<int32_t> ct(size_t(N * tail));
+    lut_gemm_cpu(*lut.swapped(), N, tail, K, B, ldb, A + Mv * lda, lda, ct.data(), tail, kernel);
+    for (int64_t r = 0; r < tail; ++r)
+      for (int64_t n = 0; n < N; ++n) C[(Mv + r) * ldc + n] = ct[size_t(n * tail + r)];
+    return;
+  }
+  const int64_t mblocks = (Mv + 63) / 64;
+  std::vector<uint8_t> ap(size_t(mblocks * K * 64), 0);
+  at::parallel_for(0, mblocks, std::max<int64_t>(1, (int64_t(1) << 20) / (64 * K)), [&](int64_t b0, int64_t b1) {
+    for (int64_t mb = b0; mb < b1; ++mb) {
+      pack_block(A + mb * 64 * lda, lda, std::min<int64_t>(64, Mv - mb * 64), K,
+                 ap.data() + mb * K * 64);
+    }
+  });
+  std::vector<uint8_t> at_tail(size_t(tail * K));
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t r = 0; r < tail; ++r) at_tail[size_t(k * tail + r)] = A[(Mv + r) * lda + k];
+  at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
+    if (Mv > 0) detail::lut_gemm_avx512(lut, Mv, n0, n1, K, ap.data(), B, ldb, C, ldc);
+    if (tail > 0) {
+      detail::lut_gemm_portable(lut, tail, n0, n1, K, at_tail.data(), tail, B, ldb, C + Mv * ldc, ldc);
+    }
+  });
+}
+
+}  // namespace axx::emu

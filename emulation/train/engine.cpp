@@ -1,0 +1,151 @@
+// transaxx train — shared pieces (see engine.hpp).
+#include "emulation/train/engine.hpp"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <torch/optim/adamw.h>
+#include <torch/utils.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "common/progress.hpp"
+
+namespace axx::train {
+
+void set_threads(int threads) {
+  if (threads < 1) throw UsageError("TRN-001", fmt::format("--threads {}: must be >= 1", threads));
+  at::set_num_threads(threads);
+}
+
+void check_fits(const models::VitConfig& c, const data::Dataset& d) {
+  if (d.size() == 0) throw Error("TRN-002", fmt::format("dataset {} is empty", d.name));
+  const auto s = d.images.sizes();
+  if (s[1] != c.in_chans || s[2] != c.img_size || s[3] != c.img_size) {
+    throw Error("TRN-002", fmt::format("dataset {} has {}x{}x{} images (CxHxW) but the model takes {}x{}x{}; pick a "
+                                       "preset for this image size (see `transaxx train --help`)",
+                                       d.name, s[1], s[2], s[3], c.in_chans, c.img_size, c.img_size));
+  }
+  if (int64_t(d.classes.size()) > c.num_classes) {
+    throw Error("TRN-002", fmt::format("dataset {} has {} classes but the model only {}", d.name, d.classes.size(),
+                                       c.num_classes));
+  }
+}
+
+Accuracy evaluate(models::VisionTransformer& m, const data::Dataset& d, int64_t batch, const std::string& label,
+                  bool progress) {
+  check_fits(m->config(), d);
+  if (batch < 1) throw UsageError("TRN-001", "batch size must be >= 1");
+  torch::NoGradGuard ng;
+  m->eval();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<Progress> bar;
+  if (progress) bar = std::make_unique<Progress>(label, size_t(d.size()), "images");
+  int64_t c1 = 0, c5 = 0;
+  const int64_t k = std::min<int64_t>(5, m->config().num_classes);
+  for (int64_t b = 0; b < d.size(); b += batch) {
+    const int64_t n = std::min(batch, d.size() - b);
+    at::Tensor logits = m->forward(d.images.narrow(0, b, n));
+    at::Tensor y = d.labels.narrow(0, b, n);
+    at::Tensor topk = std::get<1>(logits.topk(k, 1));
+    at::Tensor hit = topk.eq(y.unsqueeze(1));
+    c1 += hit.select(1, 0).sum().item<int64_t>();
+    c5 += hit.any(1).sum().item<int64_t>();
+    if (bar) bar->advance(size_t(n));
+  }
+  if (bar) bar->finish();
+  Accuracy a;
+  a.images = d.size();
+  a.top1 = double(c1) / double(d.size());
+  a.top5 = double(c5) / double(d.size());
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a;
+}
+
+models::VisionTransformer load_model(const std::string& path, const std::string& preset) {
+  if (path.empty()) throw UsageError("TRN-001", "--model is required (a .safetensors file from `transaxx train`)");
+  if (preset.empty()) return models::load_vit(path);
+  const models::VitConfig c = models::find_preset(preset).config;
+  return models::load_vit(path, &c);
+}
+
+data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed) {
+  if (n < 1) throw UsageError("TRN-001", fmt::format("--calib-images {}: must be >= 1", n));
+  data::DatasetSpec s = test_spec;
+  s.split = "train";
+  s.limit = 0;
+  if (s.kind == "folder") s.split = test_spec.split;  // a folder may have no train split
+  data::Dataset d = data::load_dataset(s);
+  // A fixed seed offset keeps the calibration images apart from any test-limit choice.
+  return data::random_subset(d, n, seed + 7919);
+}
+
+void reset_to_fp32(models::VisionTransformer& m) {
+  emu::ApproxConfig c;
+  c.default_multiplier = "fp32";
+  emu::apply_config(*m, c, emu::MultiplierLibrary());
+  for (auto& kv : emu::approximable_layers(*m)) kv.second->state().ranges.clear();
+}
+
+void calibrate(models::VisionTransformer& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
+               int64_t batch, const std::string& save_path) {
+  check_fits(m->config(), calib);
+  torch::NoGradGuard ng;
+  m->eval();
+  emu::begin_calibration(*m);
+  for (int64_t b = 0; b < calib.size(); b += batch) m->forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  const emu::CalibrationResult r = emu::end_calibration(*m, s);
+  if (!save_path.empty()) emu::save_calibration(save_path, r);
+}
+
+emu::ApproxConfig quantize_model(models::VisionTransformer& m, const QuantOptions& q, const data::Dataset& calib,
+                                 int64_t batch) {
+  emu::ApproxConfig cfg;
+  emu::MultiplierLibrary lib;
+  if (q.mode == "fp32") {
+    reset_to_fp32(m);
+    cfg.default_multiplier = "fp32";
+    return cfg;
+  } else if (q.mode == "exact8") {
+    cfg.default_multiplier = "exact";
+  } else if (q.mode == "config") {
+    if (q.config.empty()) throw UsageError("TRN-001", "mode 'config' needs --config <approximation config JSON>");
+    cfg = emu::load_config(q.config);
+    lib = cfg.library.empty() ? emu::MultiplierLibrary() : emu::MultiplierLibrary::load(cfg.library);
+  } else {
+    throw UsageError("TRN-001", fmt::format("unknown quantization mode '{}'; valid: fp32, exact8, config", q.mode));
+  }
+  if (!q.calibration.empty()) cfg.calibration.method = emu::parse_calibration_method(q.calibration);
+  if (q.percentile > 0) cfg.calibration.percentile = q.percentile;
+  emu::apply_config(*m, cfg, lib);
+  calibrate(m, calib, cfg.calibration, batch, q.save_calibration);
+  return cfg;
+}
+
+double schedule_lr(int64_t step, int64_t total, double peak, double floor, int64_t warmup_steps) {
+  if (step < warmup_steps) return peak * double(step + 1) / double(warmup_steps);
+  const double t = total > warmup_steps ? double(step - warmup_steps) / double(total - warmup_steps) : 1.0;
+  return floor + 0.5 * (peak - floor) * (1.0 + std::cos(M_PI * std::min(1.0, t)));
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+}
+
+at::Tensor augment_batch(const at::Tensor& x, bool flip, at::Generator& g) {
+  const int64_t B = x.size(0), H = x.size(2), W = x.size(3);
+  const double bg = x.min().item<double>();  // the background after normalization
+  at::Tensor shifts = at::randint(-2, 3, {2}, g, at::kLong);
+  const int64_t dy = shifts[0].item<int64_t>(), dx = shifts[1].item<int64_t>();
+  at::Tensor padded = at::constant_pad_nd(x, {2, 2, 2, 2}, bg);
+  at::Tensor out = padded.narrow(2, 2 + dy, H).narrow(3, 2 + dx, W);
+  if (flip) {
+    at::Tensor mask = at::rand({B, 1, 1, 1}, g) < 0.5;
+    out = at::where(mask, out.flip({3}), out);
+  }
+  return out.contiguous();
+}
+
+}  // namespace axx::train

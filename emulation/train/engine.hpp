@@ -1,0 +1,60 @@
+// transaxx train — shared LibTorch pieces of the commands (internal; includes LibTorch).
+#pragma once
+
+#include <torch/optim/optimizer.h>
+
+#include <functional>
+#include <string>
+
+#include "emulation/config.hpp"
+#include "emulation/data/dataset.hpp"
+#include "emulation/models/vit.hpp"
+#include "emulation/train/train.hpp"
+
+namespace axx::train {
+
+struct Accuracy {
+  double top1 = 0, top5 = 0;  ///< fractions in [0, 1]
+  int64_t images = 0;
+  double seconds = 0;
+};
+
+/// Sets LibTorch's thread count (TRN-001 when < 1).
+void set_threads(int threads);
+
+/// Top-1/top-5 of the model on d (eval mode, no grad), in batches.
+Accuracy evaluate(models::VisionTransformer& m, const data::Dataset& d, int64_t batch, const std::string& label,
+                  bool progress);
+
+/// Throws TRN-002 when the dataset's images or classes don't fit the model.
+void check_fits(const models::VitConfig& c, const data::Dataset& d);
+
+/// Loads a model file (preset only for files without transaxx metadata).
+models::VisionTransformer load_model(const std::string& path, const std::string& preset);
+
+/// The calibration set of a dataset spec: its "train" split (seeded random subset of n images).
+data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed);
+
+/// Configures the model per q (fp32: every layer unquantized) and calibrates it on calib.
+/// Returns the config applied (for reports).
+emu::ApproxConfig quantize_model(models::VisionTransformer& m, const QuantOptions& q, const data::Dataset& calib,
+                                 int64_t batch);
+
+/// Sets every approximable layer back to FP32.
+void reset_to_fp32(models::VisionTransformer& m);
+
+/// Calibrates activation ranges of the configured model on calib.
+void calibrate(models::VisionTransformer& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
+               int64_t batch, const std::string& save_path = "");
+
+/// Linear warm-up then cosine decay: lr at step (0-based) of total.
+double schedule_lr(int64_t step, int64_t total, double peak, double floor, int64_t warmup_steps);
+
+/// Sets the learning rate of every parameter group of an AdamW optimizer.
+void set_lr(torch::optim::Optimizer& opt, double lr);
+
+/// Batch augmentation: random shifts by up to ±2 pixels (zero padded in normalized space at the
+/// per-dataset minimum) and optional horizontal flips, from a seeded generator.
+at::Tensor augment_batch(const at::Tensor& x, bool flip, at::Generator& g);
+
+}  // namespace axx::train

@@ -1,0 +1,167 @@
+// transaxx train — evaluation and per-layer sensitivity (see train.hpp).
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "common/fs.hpp"
+#include "common/image.hpp"
+#include "common/progress.hpp"
+#include "emulation/train/engine.hpp"
+
+namespace axx::train {
+
+namespace fs = std::filesystem;
+
+Json evaluate_model(const EvalOptions& o) {
+  set_threads(o.run.threads);
+  models::VisionTransformer m = load_model(o.model, o.preset);
+  const data::Dataset test = data::load_dataset(o.data);
+  check_fits(m->config(), test);
+  Json r;
+  r["model"] = o.model;
+  r["dataset"] = test.name;
+  r["mode"] = o.quant.mode;
+  if (o.quant.mode != "fp32") {
+    const data::Dataset calib = load_calibration_set(o.data, o.quant.calib_images, o.run.seed);
+    const emu::ApproxConfig cfg = quantize_model(m, o.quant, calib, o.run.batch_size);
+    r["config"] = emu::to_json(cfg);
+    r["calibration_images"] = calib.size();
+  }
+  const Accuracy a = evaluate(m, test, o.run.batch_size, o.quant.mode, o.run.progress);
+  r["top1"] = a.top1;
+  r["top5"] = a.top5;
+  r["images"] = a.images;
+  r["seconds"] = a.seconds;
+  r["images_per_s"] = a.seconds > 0 ? double(a.images) / a.seconds : 0.0;
+  Json layers = Json::object();
+  for (const auto& kv : emu::approximable_layers(*m)) {
+    const auto& s = kv.second->state();
+    layers[kv.first] = {{"multiplier", s.mult ? s.mult->name : "fp32"},
+                        {"macs_per_image", a.images ? kv.second->last_macs() : 0}};
+  }
+  // last_macs() is of the last batch; scale to one image.
+  const int64_t last = a.images % o.run.batch_size ? a.images % o.run.batch_size : std::min(o.run.batch_size, a.images);
+  for (auto& [k, v] : layers.items()) v["macs_per_image"] = v["macs_per_image"].get<int64_t>() / std::max<int64_t>(1, last);
+  r["layers"] = layers;
+  return r;
+}
+
+namespace {
+
+std::string heatmap_svg(const std::vector<std::string>& layers, const std::vector<std::string>& mults,
+                        const std::vector<std::vector<double>>& drop, double exact_top1) {
+  const int cw = 84, ch = 20, ox = 190, oy = 90;
+  const int W = ox + cw * int(mults.size()) + 30, H = oy + ch * int(layers.size()) + 40;
+  double mx = 1e-9;
+  for (const auto& r : drop)
+    for (double d : r) mx = std::max(mx, std::abs(d));
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Per-layer sensitivity: top-1 drop (points) vs. exact "
+      "8-bit ({:.2f}%)</text>\n<text x=\"10\" y=\"38\" fill=\"#444\">one layer approximated at a time, others exact; red = "
+      "accuracy lost, scale ±{:.2f} points</text>\n",
+      W, H, exact_top1 * 100, mx * 100);
+  for (size_t j = 0; j < mults.size(); ++j) {
+    const int x = ox + cw * int(j) + cw / 2;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"start\" transform=\"rotate(-30 {} {})\">{}</text>\n", x, oy - 6,
+                     x, oy - 6, xml_escape(mults[j]));
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const int y = oy + ch * int(i);
+    s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", ox - 6, y + 14, xml_escape(layers[i]));
+    for (size_t j = 0; j < mults.size(); ++j) {
+      const Rgb c = diverging_color(std::clamp(drop[i][j] / mx, -1.0, 1.0));
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"rgb({},{},{})\" stroke=\"#ddd\"/>"
+                       "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:.2f}</text>\n",
+                       ox + cw * int(j), y, cw, ch, c.r, c.g, c.b, ox + cw * int(j) + cw / 2, y + 14, drop[i][j] * 100);
+    }
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace
+
+Json run_sensitivity(const SensitivityOptions& o) {
+  const EvalOptions& e = o.eval;
+  set_threads(e.run.threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (o.library.empty()) throw UsageError("TRN-001", "sensitivity needs --library <multiplier library folder>");
+  const emu::MultiplierLibrary lib = emu::MultiplierLibrary::load(o.library);
+  std::vector<std::string> mults = o.multipliers;
+  if (mults.empty()) {
+    for (const auto& n : lib.names())
+      if (n != "exact" && n != "exact_s8" && n != "exact_u8") mults.push_back(n);
+  }
+  for (const auto& n : mults) lib.get(n);  // EMU-011 with the valid names, before any work
+  models::VisionTransformer m = load_model(e.model, e.preset);
+  const data::Dataset test = data::load_dataset(e.data);
+  check_fits(m->config(), test);
+  const data::Dataset calib = load_calibration_set(e.data, e.quant.calib_images, e.run.seed);
+
+  std::vector<std::string> layers = o.layers;
+  const auto all = emu::approximable_layers(*m);
+  if (layers.empty()) {
+    for (const auto& kv : all) layers.push_back(kv.first);
+    // Model order (blocks.10 after blocks.9), not the map's lexical order.
+    std::vector<std::string> ordered;
+    for (const auto& p : m->named_modules("", false))
+      if (all.count(p.key())) ordered.push_back(p.key());
+    layers = ordered;
+  }
+  const Accuracy fp32 = evaluate(m, test, e.run.batch_size, "fp32", e.run.progress);
+  emu::ApproxConfig cfg;
+  cfg.library = o.library;
+  cfg.default_multiplier = "exact";
+  if (!e.quant.calibration.empty()) cfg.calibration.method = emu::parse_calibration_method(e.quant.calibration);
+  if (e.quant.percentile > 0) cfg.calibration.percentile = e.quant.percentile;
+  emu::apply_config(*m, cfg, lib);
+  // One calibration for all rows: ranges are real-valued, so they serve every multiplier
+  // (apply_config keeps them).
+  calibrate(m, calib, cfg.calibration, e.run.batch_size);
+  const Accuracy exact = evaluate(m, test, e.run.batch_size, "exact8", e.run.progress);
+
+  Json rows = Json::array();
+  std::vector<std::vector<double>> drop(layers.size(), std::vector<double>(mults.size()));
+  std::string csv = "layer,multiplier,top1,top5,drop_top1\n";
+  Progress bar("sensitivity", layers.size() * mults.size(), "evaluations");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    for (size_t j = 0; j < mults.size(); ++j) {
+      emu::ApproxConfig c = cfg;
+      c.layers = {{layers[i], mults[j]}};
+      emu::apply_config(*m, c, lib);
+      const Accuracy a = evaluate(m, test, e.run.batch_size, "", false);
+      drop[i][j] = exact.top1 - a.top1;
+      rows.push_back({{"layer", layers[i]}, {"multiplier", mults[j]}, {"top1", a.top1}, {"top5", a.top5},
+                      {"drop_top1", drop[i][j]}});
+      csv += fmt::format("{},{},{:.6f},{:.6f},{:.6f}\n", layers[i], mults[j], a.top1, a.top5, drop[i][j]);
+      if (e.run.progress) bar.advance(1, layers[i] + " " + mults[j]);
+    }
+  }
+  if (e.run.progress) bar.finish();
+  const fs::path dir = o.out_dir;
+  ensure_writable_dir(dir);
+  Json r = {{"model", e.model},
+            {"dataset", test.name},
+            {"images", test.size()},
+            {"library", o.library},
+            {"baseline", {{"fp32_top1", fp32.top1}, {"exact8_top1", exact.top1}, {"exact8_top5", exact.top5}}},
+            {"layers", layers},
+            {"multipliers", mults},
+            {"rows", rows}};
+  write_file_atomic(dir / "sensitivity.csv", csv);
+  write_file_atomic(dir / "sensitivity.svg", heatmap_svg(layers, mults, drop, exact.top1));
+  r["files"] = {{"csv", (dir / "sensitivity.csv").string()},
+                {"json", (dir / "sensitivity.json").string()},
+                {"svg", (dir / "sensitivity.svg").string()}};
+  r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_json_atomic(dir / "sensitivity.json", r);
+  return r;
+}
+
+}  // namespace axx::train

@@ -1,0 +1,102 @@
+// transaxx train — the work behind `transaxx train | eval | sensitivity | finetune`.
+//
+// Plain option structs in, JSON results out (no LibTorch types in this header, so the command
+// line stays a light translation unit). Each function prints a progress bar (images/s, ETA) on
+// stderr and writes its outputs atomically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "emulation/data/dataset.hpp"
+
+namespace axx::train {
+
+/// Options shared by every command.
+struct RunOptions {
+  int threads = 2;             ///< LibTorch intra-op threads (≥ 1)
+  int64_t batch_size = 256;    ///< images per forward in evaluation (≥ 1)
+  uint64_t seed = 0;           ///< shuffling, augmentation, initialization, calibration split
+  bool progress = true;        ///< progress bars on stderr
+};
+
+/// How an evaluation quantizes the model.
+struct QuantOptions {
+  /// "fp32" (no quantization), "exact8" (every layer the exact 8-bit multiplier), or "config".
+  std::string mode = "fp32";
+  std::string config;               ///< approximation config JSON (mode "config")
+  std::string calibration = "";     ///< method override: max | percentile | mse | entropy ("" = config's)
+  double percentile = 0;            ///< override when > 0 (percent, (50, 100])
+  int64_t calib_images = 512;       ///< training images (seeded random subset) for calibration
+  std::string save_calibration;     ///< when set, the calibrated ranges are written there (JSON)
+};
+
+struct TrainOptions {
+  RunOptions run;
+  std::string preset = "vit_fmnist";   ///< model preset (models/vit.hpp), ignored when resuming
+  data::DatasetSpec train_data{"fashion-mnist", "", "train", 0, 224};
+  data::DatasetSpec test_data{"fashion-mnist", "", "test", 0, 224};
+  std::string out_dir = "runs/train";  ///< model.safetensors, checkpoint.*, result.json
+  int epochs = 10;                     ///< ≥ 1
+  int64_t max_steps = 0;               ///< > 0: stop after this many optimizer steps (schedule fits them)
+  int64_t train_batch = 128;           ///< images per optimizer step
+  double lr = 2e-3;                    ///< peak learning rate after warm-up
+  double min_lr = 1e-5;                ///< cosine floor
+  double weight_decay = 0.05;          ///< AdamW, not applied to biases, norms and embeddings
+  double warmup = 0.05;                ///< share of all steps spent in linear warm-up, [0, 1)
+  double label_smoothing = 0.1;        ///< [0, 1)
+  bool augment = true;                 ///< random translation ±2 px and (non-Fashion) horizontal flips
+  bool resume = true;                  ///< continue from out_dir's checkpoint when there is one
+  int stop_after_epochs = 0;           ///< > 0: stop after that many epochs as if killed (tests)
+  int64_t eval_images = 0;             ///< test images evaluated after each epoch (0 = all)
+};
+
+/// Trains from scratch (or resumes). Result: {"model", "epochs": [{epoch, loss, train_top1,
+/// test_top1, seconds}], "test_top1", "test_top5", "seconds", "resumed_from_epoch", ...}.
+/// Errors: TRN-001 bad option, TRN-002 dataset/model mismatch (classes, channels, size),
+/// TRN-003 unreadable/incompatible checkpoint.
+Json train_model(const TrainOptions& o);
+
+struct EvalOptions {
+  RunOptions run;
+  std::string model;                   ///< safetensors file
+  std::string preset;                  ///< only for files without transaxx metadata
+  data::DatasetSpec data{"fashion-mnist", "", "test", 0, 224};
+  QuantOptions quant;
+};
+
+/// Result: {"mode", "top1", "top5", "images", "seconds", "images_per_s", "layers": {...}}.
+Json evaluate_model(const EvalOptions& o);
+
+struct SensitivityOptions {
+  EvalOptions eval;                    ///< model, data, calibration; quant.mode is ignored
+  std::string library;                 ///< multiplier library folder
+  std::vector<std::string> multipliers;  ///< default: every multiplier of the library
+  std::vector<std::string> layers;     ///< default: every approximable layer
+  std::string out_dir = "runs/sensitivity";  ///< sensitivity.csv, .json, .svg
+};
+
+/// Each layer approximated alone with each multiplier (others exact 8-bit).
+/// Result: {"baseline": {fp32_top1, exact8_top1}, "rows": [{layer, multiplier, top1, top5,
+/// drop}], "files": {...}}.
+Json run_sensitivity(const SensitivityOptions& o);
+
+struct FinetuneOptions {
+  EvalOptions eval;                    ///< model, test data, config (quant.mode "config")
+  data::DatasetSpec train_data{"fashion-mnist", "", "train", 0, 224};
+  std::string out;                     ///< fine-tuned model (safetensors); "" = not saved
+  int epochs = 1;
+  int64_t max_steps = 0;               ///< > 0: this many steps instead of epochs
+  int64_t train_batch = 128;
+  double lr = 1e-4;                    ///< cosine from lr to lr/100, no warm-up
+  double weight_decay = 0.0;
+  double label_smoothing = 0.1;
+};
+
+/// Approximation-aware fine-tuning (straight-through estimator). Result: {"before": {top1,
+/// top5}, "after": {top1, top5}, "steps", "seconds", "model"}.
+Json finetune_model(const FinetuneOptions& o);
+
+}  // namespace axx::train

@@ -1,0 +1,169 @@
+// The integer core: every CPU kernel equals the reference loop bit for bit, for every table;
+// with an exact table every path equals an exact integer GEMM.
+#include "emulation/int_matmul.hpp"
+#include "emulation/lut_gemm.hpp"
+#include "test_util.hpp"
+
+namespace axx::emu {
+namespace {
+
+struct Shape {
+  int64_t M, N, K;
+};
+
+std::vector<CpuKernel> fast_kernels() {
+  std::vector<CpuKernel> k{CpuKernel::portable};
+  if (cpu_supports(CpuKernel::avx512)) k.push_back(CpuKernel::avx512);
+  return k;
+}
+
+std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& x : v) x = uint8_t(rng());
+  return v;
+}
+
+// Shapes around the kernels' block edges: 64-row blocks, 3-block groups, 256-step k chunks,
+// and short last blocks (≤ 16 rows) that go through the swapped table when N ≥ 64.
+const std::vector<Shape> kShapes = {{1, 1, 1},      {5, 7, 3},      {64, 8, 256},   {65, 33, 257},
+                                    {130, 17, 600}, {197, 12, 768}, {3, 64, 513},   {129, 5, 1},
+                                    {197, 70, 100}, {80, 64, 40},   {140, 200, 64}, {250, 3, 20}};
+
+struct LutCase {
+  const char* name;
+  int64_t lo, hi;
+};
+const std::vector<LutCase> kLuts = {{"signed16", -32768, 32767},  {"unsigned16", 0, 65535},
+                                    {"small", -3, 3},             {"max_only", 65535, 65535},
+                                    {"min_only", -32768, -32768}, {"narrow_hi", 1000, 1100}};
+
+TEST(LutGemm, EveryKernelMatchesReferenceForRandomTables) {
+  uint32_t seed = 10;
+  for (const auto& lc : kLuts) {
+    const auto lut = test::random_lut(seed++, lc.lo, lc.hi);
+    const PreparedLut p(lut.data());
+    for (const auto& s : kShapes) {
+      const auto A = random_bytes(size_t(s.M * s.K), seed++);
+      const auto B = random_bytes(size_t(s.N * s.K), seed++);
+      std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
+      lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
+      for (CpuKernel k : fast_kernels()) {
+        std::fill(out.begin(), out.end(), 0x5a5a5a5a);
+        lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
+        ASSERT_EQ(out, ref) << lc.name << " " << to_string(k) << " M=" << s.M << " N=" << s.N
+                            << " K=" << s.K;
+      }
+    }
+  }
+}
+
+TEST(LutGemm, StridedOperandsAndOutput) {
+  const auto lut = test::random_lut(99, -32768, 32767);
+  const PreparedLut p(lut.data());
+  const int64_t M = 70, N = 9, K = 40, lda = 50, ldb = 45, ldc = 13;
+  const auto A = random_bytes(size_t(M * lda), 1), B = random_bytes(size_t(N * ldb), 2);
+  std::vector<int32_t> ref(size_t(M * ldc), 7), out(size_t(M * ldc), 7);
+  lut_gemm_reference(M, N, K, A.data(), lda, B.data(), ldb, lut.data(), ref.data(), ldc);
+  for (CpuKernel k : fast_kernels()) {
+    std::fill(out.begin(), out.end(), 7);
+    lut_gemm_cpu(p, M, N, K, A.data(), lda, B.data(), ldb, out.data(), ldc, k);
+    EXPECT_EQ(out, ref) << to_string(k);
+  }
+}
+
+TEST(LutGemm, WideTablesFallBackAndWrapLikeInt32) {
+  // Entries beyond a 16-bit span (not a DESIGN.md LUT, but the kernels must stay exact) and sums
+  // that overflow int32: every path wraps modulo 2^32.
+  auto lut = test::random_lut(5, -(int64_t(1) << 30), int64_t(1) << 30);
+  const PreparedLut p(lut.data());
+  EXPECT_FALSE(p.fits_16bit());
+  const int64_t M = 66, N = 3, K = 300;
+  const auto A = random_bytes(size_t(M * K), 3), B = random_bytes(size_t(N * K), 4);
+  std::vector<int32_t> ref(size_t(M * N)), out(size_t(M * N));
+  lut_gemm_reference(M, N, K, A.data(), K, B.data(), K, lut.data(), ref.data(), N);
+  lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N);
+  EXPECT_EQ(out, ref);
+  if (cpu_supports(CpuKernel::avx512)) {
+    test::expect_error("EMU-021", [&] {
+      lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N, CpuKernel::avx512);
+    });
+  }
+}
+
+TEST(LutGemm, EmptyKGivesZeros) {
+  const auto lut = test::random_lut(6, -5, 5);
+  const PreparedLut p(lut.data());
+  std::vector<int32_t> out(6, 3);
+  lut_gemm_cpu(p, 2, 3, 0, nullptr, 0, nullptr, 0, out.data(), 3);
+  EXPECT_EQ(out, std::vector<int32_t>(6, 0));
+}
+
+// Exact integer GEMM of codes, int64.
+at::Tensor exact_gemm(const at::Tensor& a, const at::Tensor& b, bool is_signed) {
+  auto v = [&](const at::Tensor& c) { return (is_signed ? c.view(at::kChar) : c).to(at::kLong); };
+  return at::mm(v(a), v(b).t());
+}
+
+TEST(LutMatmul, ExactTableEqualsIntegerGemmOnEveryPath) {
+  for (bool is_signed : {true, false}) {
+    auto m = make_exact_multiplier(is_signed);
+    // K = 3000 forces the BLAS path to split K (2^24 bound); extreme codes make the sums large.
+    for (const Shape& s : std::vector<Shape>{{33, 21, 3000}, {197, 40, 768}}) {
+      at::Tensor a = at::randint(0, 256, {s.M, s.K}, at::kByte);
+      at::Tensor b = at::randint(0, 256, {s.N, s.K}, at::kByte);
+      a.narrow(0, 0, 1).fill_(is_signed ? 0x80 : 0xff);  // row of -128 / 255
+      b.narrow(0, 0, 1).fill_(is_signed ? 0x80 : 0xff);
+      const at::Tensor want = exact_gemm(a, b, is_signed).to(at::kInt);
+      EXPECT_TRUE(at::equal(lut_matmul(a, b, *m), want));
+      EXPECT_TRUE(at::equal(lut_matmul(a, b, *m, MatmulPath::blas_exact), want));
+      for (CpuKernel k : fast_kernels()) {
+        EXPECT_TRUE(at::equal(lut_matmul(a, b, *m, MatmulPath::lut, k), want)) << to_string(k);
+      }
+    }
+  }
+}
+
+TEST(LutMatmul, RandomTableEqualsNaiveLoop) {
+  const auto v = test::random_lut(7, -32768, 32767);
+  auto m = make_multiplier("rand", true, test::lut_tensor(v));
+  at::Tensor a = at::randint(0, 256, {100, 77}, at::kByte);
+  at::Tensor b = at::randint(0, 256, {31, 77}, at::kByte);
+  EXPECT_TRUE(at::equal(lut_matmul(a, b, *m).to(at::kLong), test::naive_lut_sum(a, b, v.data())));
+  test::expect_error("EMU-022", [&] { lut_matmul(a, b, *m, MatmulPath::blas_exact); });
+}
+
+TEST(LutMatmul, RejectsBadOperands) {
+  auto m = make_exact_multiplier(true);
+  test::expect_error("EMU-023", [&] { lut_matmul(at::zeros({2, 3}), at::zeros({2, 3}, at::kByte), *m); });
+  test::expect_error("EMU-023", [&] {
+    lut_matmul(at::zeros({2, 3}, at::kByte), at::zeros({2, 4}, at::kByte), *m);
+  });
+  test::expect_error("EMU-023", [&] { lut_matmul(at::zeros({3}, at::kByte), at::zeros({2, 3}, at::kByte), *m); });
+}
+
+}  // namespace
+}  // namespace axx::emu
+
+namespace axx::emu {
+namespace {
+
+TEST(LutBmm, BatchedEqualsPerItemForRandomAndExactTables) {
+  const auto v = test::random_lut(8, 0, 65535);
+  auto m = make_multiplier("rand_u", false, test::lut_tensor(v));
+  at::Tensor a = at::randint(0, 256, {5, 70, 33}, at::kByte);
+  at::Tensor b = at::randint(0, 256, {5, 19, 33}, at::kByte);
+  const at::Tensor c = lut_bmm(a, b, *m);
+  ASSERT_EQ(c.sizes(), (std::vector<int64_t>{5, 70, 19}));
+  for (int64_t i = 0; i < 5; ++i) EXPECT_TRUE(at::equal(c[i].to(at::kLong), test::naive_lut_sum(a[i], b[i], v.data())));
+  auto e = make_exact_multiplier(true);
+  at::Tensor big = at::randint(0, 256, {3, 20, 2000}, at::kByte);
+  at::Tensor big_b = at::randint(0, 256, {3, 9, 2000}, at::kByte);
+  const at::Tensor want = at::matmul(big.view(at::kChar).to(at::kLong), big_b.view(at::kChar).to(at::kLong).transpose(1, 2));
+  EXPECT_TRUE(at::equal(lut_bmm(big, big_b, *e).to(at::kLong), want));
+  EXPECT_TRUE(at::equal(lut_bmm(big, big_b, *e, MatmulPath::lut).to(at::kLong), want));
+  test::expect_error("EMU-023", [&] { lut_bmm(a, b[0], *m); });
+}
+
+}  // namespace
+}  // namespace axx::emu
