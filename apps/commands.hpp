@@ -10,4 +10,8 @@ namespace axx::app {
 /// `characterize`, `library build`, `library list` (cmd_characterize.cpp).
 void add_characterize_commands(CLI::App& app);
 
+/// `hwgen` (cmd_hwgen.cpp).
+void add_hwgen_commands(CLI::App& app);
+
+
 }  // namespace axx::app

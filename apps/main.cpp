@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("transaxx ") + AXX_VERSION);
   app.require_subcommand(1);
   axx::app::add_characterize_commands(app);
+  axx::app::add_hwgen_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,7 +24,7 @@
 namespace axx::flows {
 
 /// Bumped when the flow's method changes, so older records are rebuilt.
-inline constexpr int kCharacterizeFlowVersion = 3;
+inline constexpr int kCharacterizeFlowVersion = 4;
 
 struct CharacterizeOptions {
   DesignSpec design;

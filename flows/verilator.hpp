@@ -23,6 +23,19 @@ std::string verilator_version();
 /// Folder for build caches: $TRANSAXX_CACHE_DIR, else $XDG_CACHE_HOME/transaxx, else ~/.cache/transaxx.
 std::filesystem::path cache_dir();
 
+/// $VERILATOR_ROOT, else Debian's /usr/share/verilator.
+std::string verilator_root();
+
+/// The C++ compiler for verilated models: $CXX when it names a program, else g++.
+std::string verilated_compiler();
+
+/// Flags every verilated translation unit and the runtime must share (VM_* select runtime features).
+std::vector<std::string> verilated_cxx_flags();
+
+/// Verilator's runtime (verilated.o, verilated_threads.o), compiled once per Verilator, compiler
+/// and flags into cache_dir(); safe across threads and processes. Throws "VLT-002" on failure.
+std::vector<std::filesystem::path> verilator_runtime_objects();
+
 struct SimulationRequest {
   std::vector<std::filesystem::path> rtl_files;
   std::string top;

@@ -1,0 +1,170 @@
+// transaxx — the systolic-array generator (see generator.hpp).
+#include "hwgen/generator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "common/fs.hpp"
+#include "common/sha256.hpp"
+#include "hwgen/cycle_model.hpp"
+
+namespace axx::hwgen {
+
+namespace fs = std::filesystem;
+
+Json schedule_estimates(const DesignSpec& spec) {
+  Json layers = Json::array();
+  int64_t cycles = 0, macs = 0, array_macs = 0;
+  std::vector<int64_t> mode_macs(spec.modes.size(), 0);
+  for (const ScheduleEntry& e : spec.schedule) {
+    Json j{{"layer", e.shape.name}, {"multiplier", e.multiplier}, {"mode", e.mode}, {"m", e.shape.m}, {"k", e.shape.k},
+           {"n", e.shape.n},        {"count", e.shape.count}};
+    macs += e.shape.m * e.shape.k * e.shape.n * e.shape.count;
+    if (e.mode >= 0) {
+      const LayerEstimate est = estimate_layer(spec.array, e.shape);
+      j["tiles"] = est.tiles;
+      j["cycles"] = est.cycles;
+      j["macs"] = est.macs;
+      j["utilization"] = est.utilization;
+      j["time_us"] = est.time_us;
+      cycles += est.cycles;
+      array_macs += est.macs;
+      mode_macs[static_cast<size_t>(e.mode)] += est.macs;
+    } else {
+      j["on_array"] = false;
+    }
+    layers.push_back(j);
+  }
+  Json per_mode = Json::object();
+  for (size_t i = 0; i < spec.modes.size(); ++i) per_mode[spec.modes[i].name] = mode_macs[i];
+  const double util = cycles ? static_cast<double>(array_macs) / (static_cast<double>(spec.array.rows) *
+                                                                  spec.array.cols * static_cast<double>(cycles))
+                             : 0.0;
+  return Json{{"model", spec.model},
+              {"layers", layers},
+              {"total",
+               {{"cycles", cycles},
+                {"time_us", static_cast<double>(cycles) / spec.array.clock_mhz},
+                {"macs_on_array", array_macs},
+                {"macs_total", macs},
+                {"macs_per_mode", per_mode},
+                {"utilization", util},
+                {"steady_state_utilization", steady_state_utilization(spec.array)}}}};
+}
+
+GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& options) {
+  validate(spec);
+  if (options.tests_per_mode < 1 || options.tests_per_mode > 1000) {
+    throw Error("HWG-007", fmt::format("{} testbench tiles per mode: must be in 1..1000", options.tests_per_mode));
+  }
+  const ArrayParams& a = spec.array;
+  const bool ws = a.dataflow == Dataflow::kWeightStationary;
+  GeneratedDesign d;
+  d.spec = spec;
+  std::vector<int> row_delays, col_delays, deskew_delays;
+  for (int r = 0; r < a.rows; ++r) row_delays.push_back(r);
+  for (int c = 0; c < a.cols; ++c) {
+    col_delays.push_back(c);
+    deskew_delays.push_back(a.cols - 1 - c);
+  }
+  auto add = [&](const std::string& module, std::string text) {
+    d.files.push_back({"rtl/" + module + ".v", std::move(text)});
+    d.rtl_order.push_back("rtl/" + module + ".v");
+  };
+  add("axx_hw_pe", emit_pe(spec));
+  add("axx_hw_array", emit_array(spec));
+  add("axx_hw_skew",
+      emit_delay_lines(spec, "axx_hw_skew", "input skew: row r's activations and valid bits wait r cycles", 8,
+                       row_delays, true));
+  if (ws) {
+    add("axx_hw_deskew", emit_delay_lines(spec, "axx_hw_deskew", "output de-skew: column c's sums wait cols-1-c cycles",
+                                          a.acc_bits, deskew_delays, false));
+  } else {
+    add("axx_hw_wskew",
+        emit_delay_lines(spec, "axx_hw_wskew", "weight skew: column c's weights wait c cycles", 8, col_delays, false));
+  }
+  add("axx_hw_ctrl", emit_controller(spec));
+  add("axx_hw_top", emit_top(spec));
+  d.tests = make_tile_tests(spec, options.tests_per_mode, options.seed);
+  for (auto& f : emit_testbench(spec, d.tests)) d.files.push_back(std::move(f));
+  d.files.push_back({"axx_hw.h", emit_header(spec)});
+  for (const MultiplierSpec& m : spec.modes) {
+    for (const fs::path& s : m.sources) {
+      if (std::find(d.multiplier_sources.begin(), d.multiplier_sources.end(), s) == d.multiplier_sources.end()) {
+        d.multiplier_sources.push_back(s);
+      }
+    }
+  }
+
+  Json modes = Json::array();
+  for (size_t i = 0; i < spec.modes.size(); ++i) {
+    const MultiplierSpec& m = spec.modes[i];
+    Json params = Json::object();
+    for (const auto& [k, v] : m.params) params[k] = v;
+    Json sources = Json::array();
+    for (const auto& s : m.sources) sources.push_back(s.string());
+    modes.push_back({{"mode", i},
+                     {"multiplier", m.name},
+                     {"top", m.top},
+                     {"params", params},
+                     {"sources", sources},
+                     {"signed", m.is_signed},
+                     {"record_energy_pj_per_op", m.energy_pj_per_op},
+                     {"record_area_um2", m.area_um2}});
+  }
+  Json files = Json::array();
+  for (const auto& f : d.files) files.push_back({{"path", f.path}, {"sha256", sha256_hex(f.text)}});
+  Json tests = Json::array();
+  for (size_t i = 0; i < d.tests.size(); ++i) {
+    tests.push_back({{"test", i},
+                     {"mode", d.tests[i].mode},
+                     {"len", d.tests[i].len},
+                     {"model_cycles", tile_cycles(a, d.tests[i].len)}});
+  }
+  Json sources = Json::array();
+  for (const auto& s : d.multiplier_sources) sources.push_back(s.string());
+  d.manifest = Json{{"version", 1},
+                    {"generator", "transaxx hwgen"},
+                    {"top", "axx_hw_top"},
+                    {"parameters",
+                     {{"rows", a.rows},
+                      {"cols", a.cols},
+                      {"dataflow", dataflow_name(a.dataflow)},
+                      {"operand_bits", 8},
+                      {"acc_bits", a.acc_bits},
+                      {"signed", a.is_signed},
+                      {"stream_depth", a.stream_depth},
+                      {"mode_bits", mode_bits(spec)},
+                      {"clock_mhz", a.clock_mhz}}},
+                    {"modes", modes},
+                    {"rtl", d.rtl_order},
+                    {"multiplier_sources", sources},
+                    {"files", files},
+                    {"cycle_model",
+                     {{"tile_cycles", ws ? "len + 2*rows + cols + 2" : "len + 2*rows + cols + 1"},
+                      {"layer_cycles", "tiles * (tile_cycles + 1)"},
+                      {"len", ws ? "rows of A per tile (M chunk)" : "K chunk"}}},
+                    {"schedule", schedule_estimates(spec)},
+                    {"testbench", {{"seed", options.seed}, {"tiles", tests}}},
+                    {"config", spec.config}};
+  return d;
+}
+
+void write_design(const GeneratedDesign& design, const fs::path& out) {
+  ensure_writable_dir(out);
+  for (const char* sub : {"rtl", "tb"}) {
+    if (!fs::is_directory(out / sub)) continue;
+    for (const auto& e : fs::directory_iterator(out / sub)) {
+      const std::string rel = std::string(sub) + "/" + e.path().filename().string();
+      const bool ours =
+          std::any_of(design.files.begin(), design.files.end(), [&](const GeneratedFile& f) { return f.path == rel; });
+      if (!ours && e.is_regular_file()) fs::remove(e.path());
+    }
+  }
+  for (const auto& f : design.files) write_file_atomic(out / f.path, f.text);
+  write_json_atomic(out / "manifest.json", design.manifest);
+}
+
+}  // namespace axx::hwgen

@@ -1,0 +1,202 @@
+// hwgen designs through the real tools: Verilator lint (-Wall) and bit-exact simulation of
+// random tiles in every mode, cycle counts equal to the model, Yosys synthesis and power, the
+// testbench catching a wrong result, and the CLI's errors. Arrays are small: Verilator's C++
+// compile dominates the run time.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "common/fs.hpp"
+#include "common/subprocess.hpp"
+#include "flows/hwgen_verify.hpp"
+#include "hwgen/cycle_model.hpp"
+#include "hwgen/generator.hpp"
+#include "hwgen_test_util.hpp"
+
+namespace axx::flows {
+namespace {
+
+namespace fs = std::filesystem;
+using hwgen::Dataflow;
+
+fs::path& lib_dir() {
+  static fs::path p;
+  return p;
+}
+
+class HwgenVerifyEnv : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    lib_dir() = fs::temp_directory_path() / ("axx-hwgen-vlib-" + std::to_string(::getpid()));
+    test::write_test_library(AXX_RTL_DIR, lib_dir(), test::hwgen_test_multipliers());
+  }
+  void TearDown() override { fs::remove_all(lib_dir()); }
+};
+const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new HwgenVerifyEnv);
+
+struct Case {
+  std::string name;
+  int rows, cols;
+  Dataflow dataflow;
+  std::vector<std::string> approx;  // besides the exact default
+  int acc_bits, depth;
+};
+
+hwgen::GeneratedDesign make_design(const Case& c, const fs::path& out, int tests_per_mode = 2) {
+  hwgen::ArrayParams a;
+  a.rows = c.rows;
+  a.cols = c.cols;
+  a.dataflow = c.dataflow;
+  a.acc_bits = c.acc_bits;
+  a.stream_depth = c.depth;
+  const hwgen::DesignSpec spec =
+      hwgen::build_spec(test::test_config(c.approx), lib_dir(), a, test::test_layers(), "test");
+  hwgen::GenerateOptions g;
+  g.tests_per_mode = tests_per_mode;
+  hwgen::GeneratedDesign d = hwgen::generate_design(spec, g);
+  fs::remove_all(out);
+  hwgen::write_design(d, out);
+  return d;
+}
+
+class HwgenSizes : public ::testing::TestWithParam<Case> {};
+
+TEST_P(HwgenSizes, LintsCleanAndMatchesGoldenInEveryModeWithModelCycles) {
+  const Case& c = GetParam();
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-" + c.name + "-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d = make_design(c, out);
+  const LintReport lint = lint_design(d, out);
+  EXPECT_TRUE(lint.clean);
+  const SimReport sim = simulate_design(d, out, 2);
+  EXPECT_EQ(sim.errors, 0);
+  ASSERT_EQ(sim.tiles.size(), d.tests.size());
+  std::vector<int> tiles_per_mode(d.spec.modes.size(), 0);
+  for (const SimTile& t : sim.tiles) {
+    EXPECT_EQ(t.cycles, hwgen::tile_cycles(d.spec.array, t.len)) << "tile " << t.test;
+    tiles_per_mode[static_cast<size_t>(t.mode)] += 1;
+  }
+  for (int n : tiles_per_mode) EXPECT_EQ(n, 2);
+  EXPECT_TRUE(sim.cycles_match);
+  EXPECT_DOUBLE_EQ(sim.utilization, sim.model_utilization);
+  fs::remove_all(out);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Arrays, HwgenSizes,
+    ::testing::Values(Case{"ws1x1_signed", 1, 1, Dataflow::kWeightStationary, {"bam_s8_v4", "drum_s8_k4"}, 32, 4},
+                      Case{"os1x1_unsigned", 1, 1, Dataflow::kOutputStationary, {"mitchell_u8_w4"}, 20, 8},
+                      Case{"ws2x3_unsigned", 2, 3, Dataflow::kWeightStationary, {"mitchell_u8_w4", "etm_u8_l2"}, 20, 5},
+                      Case{"os3x2_signed", 3, 2, Dataflow::kOutputStationary, {"bam_s8_v4"}, 20, 6},
+                      Case{"ws4x4_signed", 4, 4, Dataflow::kWeightStationary, {"drum_s8_k4"}, 32, 8}),
+    [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
+
+TEST(HwgenVerify, SynthesisAndPowerPerMode) {
+  const Case c{"ws2x2_power", 2, 2, Dataflow::kWeightStationary, {"bam_s8_v4"}, 20, 4};
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-power-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d = make_design(c, out, 1);
+  HwVerifyOptions o;
+  o.lint = false;
+  o.simulate = false;
+  o.power_cycles = 128;
+  const HwVerifyReport r = verify_design(d, out, o);
+  EXPECT_GT(r.synth.pe_area_um2, 0);
+  EXPECT_GT(r.synth.array_area_um2, 4 * r.synth.pe_area_um2 - 1);
+  EXPECT_GT(r.synth.area_um2, r.synth.array_area_um2);
+  EXPECT_GT(r.synth.cells, 4 * r.synth.pe_cells - 1);
+  EXPECT_GT(r.synth.cell_mix.count("DFFPOSX1"), 0u);
+  ASSERT_EQ(r.power.modes.size(), 2u);
+  for (const auto& m : r.power.modes) {
+    EXPECT_GT(m.pe_busy_pj_per_cycle, m.pe_idle_pj_per_cycle) << m.multiplier;
+    EXPECT_GT(m.pe_idle_pj_per_cycle, 0) << m.multiplier;
+  }
+  // The broken array drops partial products: it must switch less than the exact multiplier.
+  EXPECT_LT(r.power.modes[1].pe_busy_pj_per_cycle, r.power.modes[0].pe_busy_pj_per_cycle);
+  EXPECT_GT(r.power.energy_per_inference_uj, 0);
+  EXPECT_TRUE(fs::exists(out / "verify" / "report.json"));
+  // Given operands instead of uniform ones: activations that are mostly zero switch far less.
+  o.activations = {0, 0, 0, 1};
+  const HwPowerReport sparse = estimate_power(d, out, {}, o);
+  ASSERT_EQ(sparse.modes.size(), 2u);
+  EXPECT_LT(sparse.modes[0].pe_busy_pj_per_cycle, 0.8 * r.power.modes[0].pe_busy_pj_per_cycle);
+
+  // Operand isolation: the idle bam multiplier adds little to the exact mode's energy compared
+  // with a PE that holds the exact multiplier alone (same operands, same seed).
+  const Case single{"ws2x2_single", 2, 2, Dataflow::kWeightStationary, {}, 20, 4};
+  const fs::path out1 = fs::temp_directory_path() / ("axx-hwgen-power1-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d1 = make_design(single, out1, 1);
+  o.activations.clear();
+  const HwVerifyReport r1 = verify_design(d1, out1, o);
+  ASSERT_EQ(r1.power.modes.size(), 1u);
+  EXPECT_LT(r.power.modes[0].pe_busy_pj_per_cycle, 1.15 * r1.power.modes[0].pe_busy_pj_per_cycle);
+  EXPECT_GT(r.synth.pe_area_um2, r1.synth.pe_area_um2);
+  fs::remove_all(out);
+  fs::remove_all(out1);
+}
+
+TEST(HwgenVerify, TestbenchCatchesAWrongResult) {
+  const Case c{"ws2x2_bad", 2, 2, Dataflow::kWeightStationary, {}, 20, 3};
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-bad-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d = make_design(c, out, 1);
+  std::string exp = read_file(out / "tb" / "exp.hex");
+  exp[0] = exp[0] == '0' ? '1' : '0';  // flip a bit of the first expected word
+  write_file_atomic(out / "tb" / "exp.hex", exp);
+  try {
+    simulate_design(d, out, 1);
+    FAIL() << "the corrupted expectation was not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "HWG-102") << e.what();
+  }
+  fs::remove_all(out);
+}
+
+struct CliResult {
+  int rc;
+  std::string output;
+};
+
+CliResult run_cli(const std::vector<std::string>& args) {
+  const fs::path log = fs::temp_directory_path() / ("axx-hwgen-cli-" + std::to_string(::getpid()));
+  std::vector<std::string> argv = {AXX_TRANSAXX_EXE, "hwgen"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const int rc = run_process(argv, {{}, log, {}});
+  CliResult r{rc, read_file(log)};
+  fs::remove(log);
+  return r;
+}
+
+TEST(HwgenCli, GeneratesAndRejectsBadParameters) {
+  const fs::path dir = fs::temp_directory_path() / ("axx-hwgen-clidir-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_json_atomic(dir / "cfg.json", Json{{"version", 1},
+                                           {"library", lib_dir().string()},
+                                           {"default", "exact"},
+                                           {"layers", {{"blocks.0.mlp.fc1", "bam_s8_v4"}}}});
+  const std::string cfg = (dir / "cfg.json").string();
+  auto ok = run_cli({"--config", cfg, "--rows", "2", "--cols", "3", "--out", (dir / "d").string()});
+  EXPECT_EQ(ok.rc, 0) << ok.output;
+  EXPECT_TRUE(fs::exists(dir / "d" / "manifest.json"));
+  EXPECT_TRUE(fs::exists(dir / "d" / "rtl" / "axx_hw_pe.v"));
+  EXPECT_EQ(read_json_file(dir / "d" / "manifest.json")["schedule"]["layers"].size(), 74u);
+
+  auto rows0 = run_cli({"--config", cfg, "--rows", "0", "--cols", "3", "--out", (dir / "e").string()});
+  EXPECT_EQ(rows0.rc, 1);
+  EXPECT_NE(rows0.output.find("HWG-001"), std::string::npos) << rows0.output;
+  auto narrow =
+      run_cli({"--config", cfg, "--rows", "2", "--cols", "2", "--acc-bits", "20", "--out", (dir / "e").string()});
+  EXPECT_EQ(narrow.rc, 1);  // ViT-Tiny's fc2 has K = 768: 26 bits
+  EXPECT_NE(narrow.output.find("HWG-003"), std::string::npos) << narrow.output;
+  write_json_atomic(dir / "bad.json",
+                    Json{{"version", 1}, {"library", lib_dir().string()}, {"layers", {{"head", "bam_s8_v99"}}}});
+  auto missing =
+      run_cli({"--config", (dir / "bad.json").string(), "--rows", "2", "--cols", "2", "--out", (dir / "e").string()});
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_NE(missing.output.find("HWG-004"), std::string::npos) << missing.output;
+  auto df = run_cli({"--config", cfg, "--rows", "2", "--cols", "2", "--dataflow", "rs", "--out", (dir / "e").string()});
+  EXPECT_EQ(df.rc, 2);
+  EXPECT_NE(df.output.find("HWG-007"), std::string::npos) << df.output;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace axx::flows
