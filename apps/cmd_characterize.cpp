@@ -55,7 +55,7 @@ struct LibraryArgs {
   flows::LibraryBuildOptions options;
   std::string liberty, out = "runs/library", list_dir = "runs/library";
   std::vector<std::string> inputs;
-  bool json = false, list_json = false, is_signed = false, is_unsigned = false;
+  bool json = false, list_json = false, list_families = false, is_signed = false, is_unsigned = false;
 };
 
 }  // namespace
@@ -137,8 +137,14 @@ void add_characterize_commands(CLI::App& app) {
   auto* list = lib->add_subcommand("list", "Print a library's multipliers as a table");
   list->add_option("dir", lb->list_dir, "library folder")->default_str(lb->list_dir);
   list->add_flag("--json", lb->list_json, "print library.json");
+  list->add_flag("--families", lb->list_families,
+                 "print one Markdown row per family: its Pareto-optimal instance saving the most power");
   list->callback([lb] {
     const Json l = flows::load_library_index(lb->list_dir);
+    if (lb->list_families) {
+      std::cout << flows::format_family_table(l);
+      return;
+    }
     std::cout << (lb->list_json ? l.dump(2) + "\n" : flows::format_library_table(l));
   });
 }

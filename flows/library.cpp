@@ -297,3 +297,37 @@ std::string format_library_table(const Json& lib) {
 }
 
 }  // namespace axx::flows
+
+namespace axx::flows {
+
+std::string format_family_table(const Json& lib) {
+  // Per family: the Pareto-optimal instance that saves the most power; families without one
+  // show their closest instance (lowest power) in parentheses.
+  std::map<std::string, std::vector<const Json*>> by_family;
+  for (const auto& m : lib["multipliers"]) by_family[m.value("family", std::string())].push_back(&m);
+  std::string s = "| family | instances | best on the Pareto front | signed | MAE % | area um2 | power vs exact |\n"
+                  "|---|---|---|---|---|---|---|\n";
+  for (const auto& [family, members] : by_family) {
+    const Json* best = nullptr;
+    bool on_front = false;
+    for (const Json* m : members) {
+      const bool front = (*m)["pareto"].get<bool>();
+      const double p = (*m)["power_uw"].get<double>();
+      if (!best || (front && !on_front) || (front == on_front && p < (*best)["power_uw"].get<double>())) {
+        best = m;
+        on_front = front;
+      }
+    }
+    const Json& b = *best;
+    const std::string rel = b["power_rel_exact"].is_null() ? std::string("-")
+                                                           : fmt::format("{:.3f}", b["power_rel_exact"].get<double>());
+    const std::string name = b["name"].get<std::string>();
+    s += fmt::format("| {} | {} | {} | {} | {:.4g} | {:.0f} | {} |\n", family.empty() ? "(files)" : family,
+                     members.size(), on_front ? name : "(none; closest " + name + ")",
+                     b["signed"].get<bool>() ? "yes" : "no", b["mae_pct"].get<double>(), b["area_um2"].get<double>(),
+                     rel);
+  }
+  return s;
+}
+
+}  // namespace axx::flows

@@ -61,4 +61,8 @@ Json load_library_index(const std::filesystem::path& dir);
 /// A text table of the library (one row per multiplier).
 std::string format_library_table(const Json& library);
 
+/// A Markdown table with one row per family: its Pareto-optimal instance saving the most power
+/// (MAE %, area, power relative to exact).
+std::string format_family_table(const Json& library);
+
 }  // namespace axx::flows

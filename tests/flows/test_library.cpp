@@ -67,6 +67,10 @@ TEST(Library, ParallelBuildIndexesEveryMultiplierWithParetoAndPlots) {
   const auto ls = test::run_cli({"library", "list", (d / "lib").string()});
   EXPECT_EQ(ls.rc, 0);
   EXPECT_NE(ls.output.find("trunc_k4"), std::string::npos);
+  // Files have no family: one row, whose best front instance is the cheapest (K = 5).
+  const auto fam = test::run_cli({"library", "list", (d / "lib").string(), "--families"});
+  EXPECT_EQ(fam.rc, 0);
+  EXPECT_NE(fam.output.find("| (files) | 5 | trunc_k5 |"), std::string::npos) << fam.output;
   const auto again = test::run_cli({"library", "build", mults.string(), test::rtl("exact_u8.v").string(), "--out",
                                     (d / "lib").string(), "-j", "2"});
   EXPECT_NE(again.output.find("0 built, 5 up to date"), std::string::npos) << again.output;
