@@ -143,8 +143,9 @@ std::vector<int32_t> read_npy_i32_matrix(const std::filesystem::path& path, size
   return v;
 }
 
-std::string npy_bytes_i32(const std::vector<int32_t>& values, const std::vector<size_t>& shape) {
-  std::string header = fmt::format("{{'descr': '<i4', 'fortran_order': False, 'shape': {}, }}", shape_text(shape));
+std::string npy_header(const std::string& descr, const std::vector<size_t>& shape) {
+  std::string header =
+      fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape_text(shape));
   // Pad so that magic(6) + version(2) + len(2) + header + '\n' is a multiple of 64.
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -154,7 +155,11 @@ std::string npy_bytes_i32(const std::vector<int32_t>& values, const std::vector<
   out += '\x00';
   out += static_cast<char>(header.size() & 0xff);
   out += static_cast<char>((header.size() >> 8) & 0xff);
-  out += header;
+  return out + header;
+}
+
+std::string npy_bytes_i32(const std::vector<int32_t>& values, const std::vector<size_t>& shape) {
+  std::string out = npy_header("<i4", shape);
   out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int32_t));
   return out;
 }

@@ -31,6 +31,10 @@ NpyArray read_npy(const std::filesystem::path& path);
 /// Throws axx::Error "NPY-002" naming the file, the expected and the found dtype/shape.
 std::vector<int32_t> read_npy_i32_matrix(const std::filesystem::path& path, size_t rows, size_t cols);
 
+/// The .npy 1.0 preamble (magic, version, padded header) for an array of `descr` and `shape` in
+/// C order; the raw little-endian data follows it.
+std::string npy_header(const std::string& descr, const std::vector<size_t>& shape);
+
 /// Serializes an '<i4' array of the given shape to .npy 1.0 bytes (C order).
 std::string npy_bytes_i32(const std::vector<int32_t>& values, const std::vector<size_t>& shape);
 

@@ -67,14 +67,7 @@ TEST(Npy, RejectsWrongShapeAndDtypeWithCode) {
 
 TEST(Npy, ConvertsOtherDtypesToDouble) {
   const fs::path d = temp_dir("npy-f8");
-  // A float64 (2,2) array written by hand in .npy 1.0 format.
-  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }";
-  header.append(64 - (10 + header.size() + 1) % 64, ' ');
-  header += '\n';
-  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(header.size());
-  bytes += '\0';
-  bytes += header;
+  std::string bytes = npy_header("<f8", {2, 2});
   const double vals[4] = {1.5, -2, 0, 1e10};
   bytes.append(reinterpret_cast<const char*>(vals), sizeof(vals));
   write_file_atomic(d / "f.npy", bytes);

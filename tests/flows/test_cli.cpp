@@ -26,13 +26,7 @@ fs::path fixtures() {
     std::vector<int32_t> v(100, 1);
     write_npy_i32(p / "wrong_shape.npy", v, {10, 10});
     // A complex64 (256, 256) array: the right shape, a dtype that is not a count.
-    std::string header = "{'descr': '<c8', 'fortran_order': False, 'shape': (256, 256), }";
-    header.append(64 - (10 + header.size() + 1) % 64, ' ');
-    header += '\n';
-    std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
-    bytes += static_cast<char>(header.size());
-    bytes += '\0';
-    bytes += header;
+    std::string bytes = npy_header("<c8", {256, 256});
     bytes.append(65536 * 8, '\0');
     write_file_atomic(p / "complex.npy", bytes);
     write_file_atomic(p / "a_file", "x");
