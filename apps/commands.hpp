@@ -13,5 +13,7 @@ void add_characterize_commands(CLI::App& app);
 /// `hwgen` (cmd_hwgen.cpp).
 void add_hwgen_commands(CLI::App& app);
 
+/// `train`, `eval`, `sensitivity`, `finetune` (cmd_model.cpp); nothing without LibTorch.
+void add_model_commands(CLI::App& app);
 
 }  // namespace axx::app

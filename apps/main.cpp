@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   axx::app::add_characterize_commands(app);
   axx::app::add_hwgen_commands(app);
+  axx::app::add_model_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,8 +3,10 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#ifdef AXX_HAVE_IMAGE_DECODE
 #include <jpeglib.h>
 #include <png.h>
+#endif
 
 #include <csetjmp>
 #include <cstdio>
@@ -16,6 +18,7 @@
 
 namespace axx::data {
 
+#ifdef AXX_HAVE_IMAGE_DECODE
 namespace {
 
 struct JpegErr {
@@ -23,6 +26,8 @@ struct JpegErr {
   jmp_buf jump;
   char msg[JMSG_LENGTH_MAX];
 };
+
+void on_jpeg_message(j_common_ptr, int) {}  // warnings (e.g. truncated data) are not printed
 
 void on_jpeg_error(j_common_ptr c) {
   auto* e = reinterpret_cast<JpegErr*>(c->err);
@@ -35,6 +40,7 @@ at::Tensor decode_jpeg(const std::string& bytes, const std::string& path) {
   JpegErr err;
   c.err = jpeg_std_error(&err.mgr);
   err.mgr.error_exit = on_jpeg_error;
+  err.mgr.emit_message = on_jpeg_message;
   err.msg[0] = 0;
   std::vector<uint8_t> pix;
   int w = 0, h = 0;
@@ -87,6 +93,12 @@ at::Tensor decode_image(const std::string& path) {
   if (b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return decode_png(b, path);
   throw Error("DATA-004", fmt::format("{}: neither a JPEG nor a PNG file (bad signature)", path));
 }
+#else
+at::Tensor decode_image(const std::string& path) {
+  throw Error("DATA-007", fmt::format("{}: this build has no JPEG/PNG decoder (install libjpeg-dev and libpng-dev, "
+                                      "then reconfigure)", path));
+}
+#endif
 
 at::Tensor eval_transform(const at::Tensor& rgb, int64_t side) {
   const int64_t h = rgb.size(1), w = rgb.size(2);

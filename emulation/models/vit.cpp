@@ -50,6 +50,8 @@ VitConfig small_input(int64_t img, int64_t chans, int64_t patch, int64_t dim, in
   c.depth = depth;
   c.num_heads = heads;
   c.mlp_ratio = mlp_ratio;
+  c.avg_pool = true;
+  c.init_std = 0;
   return c;
 }
 
@@ -63,11 +65,11 @@ const std::vector<VitPreset>& vit_presets() {
       {"vit_tiny_patch16_224", "ViT-Ti/16 (timm): 224x224x3, dim 192, depth 12, 3 heads", imagenet(192, 3)},
       {"vit_small_patch16_224", "ViT-S/16 (timm): 224x224x3, dim 384, depth 12, 6 heads", imagenet(384, 6)},
       {"vit_base_patch16_224", "ViT-B/16: 224x224x3, dim 768, depth 12, 12 heads", imagenet(768, 12)},
-      {"vit_fmnist", "28x28x1 (Fashion-MNIST), 10 classes, patch 4, dim 64, depth 4, 4 heads, MLP x2",
+      {"vit_fmnist", "28x28x1 (Fashion-MNIST), 10 classes, patch 4, dim 64, depth 4, 4 heads, MLP x2, mean-pooled",
        small_input(28, 1, 4, 64, 4, 4, 2.0)},
-      {"vit_fmnist_micro", "28x28x1, 10 classes, patch 7, dim 32, depth 2, 2 heads, MLP x2 (tests)",
+      {"vit_fmnist_micro", "28x28x1, 10 classes, patch 7, dim 32, depth 2, 2 heads, MLP x2, mean-pooled (tests)",
        small_input(28, 1, 7, 32, 2, 2, 2.0)},
-      {"vit_cifar_tiny", "32x32x3 (CIFAR-10), 10 classes, patch 4, dim 128, depth 6, 4 heads, MLP x2",
+      {"vit_cifar_tiny", "32x32x3 (CIFAR-10), 10 classes, patch 4, dim 128, depth 6, 4 heads, MLP x2, mean-pooled",
        small_input(32, 3, 4, 128, 6, 4, 2.0)},
   };
   return presets;
@@ -156,7 +158,7 @@ at::Tensor VisionTransformerImpl::forward(const at::Tensor& x) {
   t = at::cat({cls_token.expand({t.size(0), 1, c.embed_dim}), t}, 1) + pos_embed;
   for (const auto& b : *blocks) t = b->as<Block>()->forward(t);
   t = norm->forward(t);
-  return head->forward(t.select(1, 0));
+  return head->forward(c.avg_pool ? t.narrow(1, 1, t.size(1) - 1).mean(1) : t.select(1, 0));
 }
 
 VisionTransformer make_vit(const VitConfig& c, uint64_t seed) {
@@ -168,11 +170,18 @@ VisionTransformer make_vit(const VitConfig& c, uint64_t seed) {
     at::Tensor t = p.value();
     const bool is_norm = n.find("norm") != std::string::npos;
     if (is_norm) continue;  // LayerNorm: ones / zeros already
+    // timm keeps PyTorch's default (Kaiming-uniform) init for the patch-embedding convolution.
+    if (n.rfind("patch_embed.", 0) == 0) continue;
+    const bool token = n == "cls_token" || n == "pos_embed";
+    if (c.init_std <= 0) {
+      if (token) t.normal_(0.0, 0.02);
+      continue;  // the layers' own PyTorch-default init
+    }
     if (n.size() > 5 && n.compare(n.size() - 5, 5, ".bias") == 0) {
       t.zero_();
     } else {
       // timm: trunc_normal_(std=0.02) truncated at ±2 (absolute), i.e. in effect a plain normal.
-      t.normal_(0.0, 0.02);
+      t.normal_(0.0, c.init_std);
     }
   }
   return m;
@@ -189,7 +198,8 @@ std::vector<std::pair<std::string, std::string>> to_metadata(const VitConfig& c)
           {"axx.num_heads", std::to_string(c.num_heads)},
           {"axx.mlp_ratio", fmt::format("{}", c.mlp_ratio)},
           {"axx.qkv_bias", c.qkv_bias ? "1" : "0"},
-          {"axx.ln_eps", fmt::format("{}", c.ln_eps)}};
+          {"axx.ln_eps", fmt::format("{}", c.ln_eps)},
+          {"axx.global_pool", c.avg_pool ? "avg" : "token"}};
 }
 
 VitConfig config_from_metadata(const std::vector<std::pair<std::string, std::string>>& m) {
@@ -211,6 +221,8 @@ VitConfig config_from_metadata(const std::vector<std::pair<std::string, std::str
     c.mlp_ratio = std::stod(get("mlp_ratio"));
     c.qkv_bias = get("qkv_bias") != "0";
     c.ln_eps = std::stod(get("ln_eps"));
+    auto gp = kv.find("axx.global_pool");
+    c.avg_pool = gp != kv.end() && gp->second == "avg";
   } catch (const std::logic_error& e) {
     throw Error("VIT-004", fmt::format("model metadata holds a non-numeric size ({})", e.what()));
   }

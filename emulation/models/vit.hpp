@@ -33,6 +33,13 @@ struct VitConfig {
   double mlp_ratio = 4.0;    ///< hidden width of the MLP / embed_dim (> 0)
   bool qkv_bias = true;
   double ln_eps = 1e-6;      ///< LayerNorm epsilon (timm's ViTs use 1e-6)
+  /// true: the head reads the mean of the patch tokens (timm global_pool='avg'; learns much
+  /// faster on small data); false: the class token (timm's default, DeiT/ViT checkpoints).
+  bool avg_pool = false;
+  /// Std of the normal init of Linear weights and tokens (timm: 0.02, tuned for widths ≥ 192).
+  /// 0: PyTorch's default Linear init (uniform ±1/√fan_in), which trains much faster at small
+  /// widths. Not stored with the model (only matters for training from scratch).
+  double init_std = 0.02;
 
   int64_t num_patches() const { return (img_size / patch_size) * (img_size / patch_size); }
   int64_t mlp_hidden() const { return int64_t(double(embed_dim) * mlp_ratio); }
@@ -112,8 +119,8 @@ class VisionTransformerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(VisionTransformer);
 
-/// A model of the preset with timm's initialization (truncated normal 0.02 for weights and
-/// tokens, zero biases), seeded deterministically.
+/// A model of the preset with timm's initialization (normal with std c.init_std for Linear weights
+/// and tokens, zero biases; see VitConfig::init_std), seeded deterministically.
 VisionTransformer make_vit(const VitConfig& c, uint64_t seed = 0);
 
 /// The config as JSON-friendly key/values (stored in safetensors metadata).

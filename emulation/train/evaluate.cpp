@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
@@ -55,17 +56,17 @@ namespace {
 std::string heatmap_svg(const std::vector<std::string>& layers, const std::vector<std::string>& mults,
                         const std::vector<std::vector<double>>& drop, double exact_top1) {
   const int cw = 84, ch = 20, ox = 190, oy = 90;
-  const int W = ox + cw * int(mults.size()) + 30, H = oy + ch * int(layers.size()) + 40;
+  const int W = std::max(700, ox + cw * int(mults.size()) + 30), H = oy + ch * int(layers.size()) + 40;
   double mx = 1e-9;
   for (const auto& r : drop)
     for (double d : r) mx = std::max(mx, std::abs(d));
   std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
       "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Per-layer sensitivity: top-1 drop (points) vs. exact "
       "8-bit ({:.2f}%)</text>\n<text x=\"10\" y=\"38\" fill=\"#444\">one layer approximated at a time, others exact; red = "
       "accuracy lost, scale ±{:.2f} points</text>\n",
-      W, H, exact_top1 * 100, mx * 100);
+      W, H, W, H, exact_top1 * 100, mx * 100);
   for (size_t j = 0; j < mults.size(); ++j) {
     const int x = ox + cw * int(j) + cw / 2;
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"start\" transform=\"rotate(-30 {} {})\">{}</text>\n", x, oy - 6,
@@ -129,7 +130,8 @@ Json run_sensitivity(const SensitivityOptions& o) {
   Json rows = Json::array();
   std::vector<std::vector<double>> drop(layers.size(), std::vector<double>(mults.size()));
   std::string csv = "layer,multiplier,top1,top5,drop_top1\n";
-  Progress bar("sensitivity", layers.size() * mults.size(), "evaluations");
+  std::unique_ptr<Progress> bar;
+  if (e.run.progress) bar = std::make_unique<Progress>("sensitivity", layers.size() * mults.size(), "evaluations");
   for (size_t i = 0; i < layers.size(); ++i) {
     for (size_t j = 0; j < mults.size(); ++j) {
       emu::ApproxConfig c = cfg;
@@ -140,10 +142,10 @@ Json run_sensitivity(const SensitivityOptions& o) {
       rows.push_back({{"layer", layers[i]}, {"multiplier", mults[j]}, {"top1", a.top1}, {"top5", a.top5},
                       {"drop_top1", drop[i][j]}});
       csv += fmt::format("{},{},{:.6f},{:.6f},{:.6f}\n", layers[i], mults[j], a.top1, a.top5, drop[i][j]);
-      if (e.run.progress) bar.advance(1, layers[i] + " " + mults[j]);
+      if (bar) bar->advance(1, layers[i] + " " + mults[j]);
     }
   }
-  if (e.run.progress) bar.finish();
+  if (bar) bar->finish();
   const fs::path dir = o.out_dir;
   ensure_writable_dir(dir);
   Json r = {{"model", e.model},
