@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -126,6 +127,20 @@ int run_process(const std::vector<std::string>& argv, const ProcessOptions& opti
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 255;
+}
+
+std::string first_output_line(const std::vector<std::string>& argv) {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path tmp = std::filesystem::temp_directory_path() /
+                                    fmt::format("axx-output-{}-{}.txt", ::getpid(), counter.fetch_add(1));
+  run_process(argv, {{}, tmp, {}});
+  std::string text = read_file(tmp);
+  std::filesystem::remove(tmp);
+  // Skip the "# command" header run_process writes, then keep one line.
+  size_t pos = text.find('\n');
+  text = pos == std::string::npos ? "" : text.substr(pos + 1);
+  pos = text.find_first_of("\r\n");
+  return pos == std::string::npos ? text : text.substr(0, pos);
 }
 
 void run_tool_checked(const std::string& code, const std::string& what, const std::vector<std::string>& argv,

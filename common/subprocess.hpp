@@ -27,6 +27,10 @@ struct ProcessOptions {
 /// program cannot be started. The child is killed if this process dies.
 int run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
+/// Runs a program (e.g. `tool --version`) and returns the first line it printed, without the
+/// line end; "" when it printed nothing. Throws "PROC-001" when it cannot be started.
+std::string first_output_line(const std::vector<std::string>& argv);
+
 /// Quotes an argument vector for display (shell-like quoting, for logs and messages only).
 std::string quote_command(const std::vector<std::string>& argv);
 

@@ -22,18 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string first_line_of(const std::vector<std::string>& argv) {
-  const fs::path tmp = fs::temp_directory_path() / fmt::format("axx-version-{}-{}.txt", ::getpid(),
-                                                               std::hash<std::string>{}(argv[0]));
-  run_process(argv, {{}, tmp, {}});
-  std::string text = read_file(tmp);
-  fs::remove(tmp);
-  // Skip the "# command" header run_process writes.
-  size_t pos = text.find('\n');
-  text = pos == std::string::npos ? "" : text.substr(pos + 1);
-  pos = text.find('\n');
-  return pos == std::string::npos ? text : text.substr(0, pos);
-}
 
 std::string verilog_id(const std::string& name) {
   static const std::regex plain("[A-Za-z_][A-Za-z0-9_$]*");
@@ -63,7 +51,7 @@ std::vector<std::string> verilated_cxx_flags() {
 std::vector<fs::path> verilator_runtime_objects() {
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
-  const std::string key = sha256_hex(verilator_version() + "|" + first_line_of({verilated_compiler(), "--version"}) + "|" +
+  const std::string key = sha256_hex(verilator_version() + "|" + first_output_line({verilated_compiler(), "--version"}) + "|" +
                                      fmt::format("{}", fmt::join(verilated_cxx_flags(), " ")))
                               .substr(0, 16);
   const fs::path dir = cache_dir() / ("verilated-" + key);
@@ -165,7 +153,7 @@ std::string verilator_version() {
   static std::string version;
   std::call_once(once, [] {
     if (find_program("verilator").empty()) return;
-    version = first_line_of({"verilator", "--version"});
+    version = first_output_line({"verilator", "--version"});
   });
   if (version.empty()) require_program("verilator", "verilator");
   return version;

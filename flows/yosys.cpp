@@ -81,15 +81,8 @@ std::string describe_ports(const Json& mod) {
 std::string yosys_version() {
   static std::once_flag once;
   static std::string version;
-  static std::string failure;
   std::call_once(once, [] {
-    if (find_program("yosys").empty()) return;
-    const fs::path tmp = fs::temp_directory_path() / fmt::format("axx-yosys-version-{}.txt", ::getpid());
-    run_process({"yosys", "-V"}, {{}, tmp, {}});
-    std::string text = tail_lines(tmp, 1);
-    fs::remove(tmp);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    version = text;
+    if (!find_program("yosys").empty()) version = first_output_line({"yosys", "-V"});
   });
   if (version.empty()) require_program("yosys", "yosys");
   return version;
