@@ -106,6 +106,7 @@ void add_characterize_commands(CLI::App& app) {
                     "Verilog files, folders of them (one multiplier per file) or catalog .csv files");
   build->add_option("--out", lb->out, "library folder")->default_str(lb->out);
   build->add_option("-j,--jobs", lb->options.jobs, "multipliers characterized at once")->default_val(lb->options.jobs);
+  build->add_option("--only", lb->options.only, "keep only these multipliers of the inputs (names, e.g. exact_s8 bam_s8_v4)");
   build->add_flag("--json", lb->json, "print library.json instead of a table");
   build->add_flag("--signed", lb->is_signed,
                   "treat the given files as two's complement (default: from `signed` ports or names like "

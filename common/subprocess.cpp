@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -121,8 +124,20 @@ int run_process(const std::vector<std::string>& argv, const ProcessOptions& opti
   }
   ::close(log_fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error("PROC-001", fmt::format("waiting for '{}' failed", argv[0]));
+  if (options.on_tick) {
+    // Poll so the caller can show progress; the tick never outlives the child.
+    const auto period = std::chrono::milliseconds(std::max(10, options.tick_ms));
+    for (;;) {
+      const pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) break;
+      if (r < 0 && errno != EINTR) throw Error("PROC-001", fmt::format("waiting for '{}' failed", argv[0]));
+      options.on_tick();
+      std::this_thread::sleep_for(period);
+    }
+  } else {
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) throw Error("PROC-001", fmt::format("waiting for '{}' failed", argv[0]));
+    }
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

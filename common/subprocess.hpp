@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,10 @@ struct ProcessOptions {
   std::filesystem::path cwd;          ///< working folder; empty = current
   std::filesystem::path log;          ///< stdout+stderr go here (truncated first); empty = /dev/null
   std::vector<std::pair<std::string, std::string>> env;  ///< variables added to the environment
+  /// Called every tick_ms while the child runs (e.g. to redraw a progress line from the log);
+  /// empty = block in waitpid. Must not throw.
+  std::function<void()> on_tick;
+  int tick_ms = 500;  ///< ms between ticks, ≥ 10
 };
 
 /// Runs argv[0] (looked up on PATH) with the arguments and waits. Returns the exit status

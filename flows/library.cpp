@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
@@ -221,6 +222,22 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   validate_options(o.tech);
   ensure_writable_dir(o.out_dir);
   std::vector<LibraryItem> items = collect_library_items(o.inputs);
+  if (!o.only.empty()) {
+    std::vector<LibraryItem> kept;
+    for (const auto& name : o.only) {
+      const auto it = std::find_if(items.begin(), items.end(), [&](const LibraryItem& i) { return i.options.name == name; });
+      if (it == items.end()) {
+        std::vector<std::string> names;
+        for (const auto& i : items) names.push_back(i.options.name);
+        throw UsageError("LIBR-005", fmt::format("--only {}: no such multiplier in the inputs; valid names: {}", name,
+                                                 fmt::join(names, ", ")));
+      }
+      if (std::none_of(kept.begin(), kept.end(), [&](const LibraryItem& k) { return k.options.name == name; })) {
+        kept.push_back(*it);
+      }
+    }
+    items = std::move(kept);
+  }
   for (auto& it : items) {
     CharacterizeOptions& c = it.options;
     c.liberty = o.tech.liberty;

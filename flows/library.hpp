@@ -27,6 +27,9 @@ struct LibraryBuildOptions {
   std::vector<std::filesystem::path> inputs;
   std::filesystem::path out_dir;
   int jobs = 1;                               ///< multipliers characterized at once, >= 1
+  /// Names to keep from the inputs (e.g. a few catalog lines); empty = all. An unknown name is
+  /// LIBR-005, listing the valid ones.
+  std::vector<std::string> only;
   /// liberty, clock, stimulus, vectors, seed, force; is_signed applies to files and folders
   /// (catalog lines carry their own signedness)
   CharacterizeOptions tech;

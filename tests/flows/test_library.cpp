@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "common/fs.hpp"
@@ -138,5 +139,26 @@ TEST(Library, MissingInputAndDuplicateNamesAreErrors) {
   r = test::run_cli({"library", "list", (d / "x").string()});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.output.find("LIBR-002"), std::string::npos) << r.output;
+  fs::remove_all(d);
+}
+
+TEST(Library, OnlyKeepsTheNamedMultipliersAndRejectsUnknownNames) {
+  const fs::path d = test::temp_dir("lib-only");
+  const fs::path catalog = test::rtl("catalog.csv");
+  auto r = test::run_cli({"library", "build", catalog.string(), "--only", "exact_u8", "trunc_u8_k7", "--out",
+                          (d / "lib").string(), "-j", "2"});
+  // trunc_u8_k7 is not a catalog name: usage error naming the valid ones, nothing built.
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("LIBR-005"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bam_s8_v4"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "lib" / "library.json"));
+  r = test::run_cli({"library", "build", catalog.string(), "--only", "exact_u8", "etm_u8_l3", "--out",
+                     (d / "lib").string(), "-j", "2"});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const Json lib = read_json_file(d / "lib" / "library.json");
+  ASSERT_EQ(lib["multipliers"].size(), 2u);
+  std::set<std::string> names;
+  for (const auto& m : lib["multipliers"]) names.insert(m["name"].get<std::string>());
+  EXPECT_EQ(names, (std::set<std::string>{"exact_u8", "etm_u8_l3"}));
   fs::remove_all(d);
 }
