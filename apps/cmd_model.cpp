@@ -73,6 +73,7 @@ struct SensArgs {
 };
 struct FineArgs {
   train::FinetuneOptions o;
+  std::string result;
   bool json = false;
 };
 
@@ -165,6 +166,7 @@ void add_model_commands(CLI::App& app) {
   f->add_option("--train-batch", fa->o.train_batch, "images per step")->default_val(fa->o.train_batch);
   f->add_option("--lr", fa->o.lr, "learning rate (cosine to lr/100)")->default_val(fa->o.lr);
   f->add_option("--out", fa->o.out, "fine-tuned model (.safetensors)");
+  f->add_option("--result", fa->result, "also write the result JSON there");
   f->add_flag("--json", fa->json, "print the result as JSON");
   f->callback([fa] {
     auto& o = fa->o;
@@ -174,6 +176,7 @@ void add_model_commands(CLI::App& app) {
     o.train_data.split = "train";
     o.train_data.limit = lim;
     const Json r = train::finetune_model(o);
+    if (!fa->result.empty()) write_json_atomic(fa->result, r);
     print(r, fa->json,
           fmt::format("finetune ({} steps, {:.1f} s): top-1 {:.2f}% -> {:.2f}%\n", r["steps"].get<int64_t>(),
                       r["seconds"].get<double>(), 100 * r["before"]["top1"].get<double>(),
