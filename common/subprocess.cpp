@@ -148,7 +148,9 @@ std::string first_output_line(const std::vector<std::string>& argv) {
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path tmp = std::filesystem::temp_directory_path() /
                                     fmt::format("axx-output-{}-{}.txt", ::getpid(), counter.fetch_add(1));
-  run_process(argv, {{}, tmp, {}});
+  ProcessOptions po;
+  po.log = tmp;
+  run_process(argv, po);
   std::string text = read_file(tmp);
   std::filesystem::remove(tmp);
   // Skip the "# command" header run_process writes, then keep one line.

@@ -18,6 +18,9 @@ namespace axx {
 std::string find_program(const std::string& name);
 
 struct ProcessOptions {
+  ProcessOptions(std::filesystem::path cwd_ = {}, std::filesystem::path log_ = {},
+                 std::vector<std::pair<std::string, std::string>> env_ = {})
+      : cwd(std::move(cwd_)), log(std::move(log_)), env(std::move(env_)) {}
   std::filesystem::path cwd;          ///< working folder; empty = current
   std::filesystem::path log;          ///< stdout+stderr go here (truncated first); empty = /dev/null
   std::vector<std::pair<std::string, std::string>> env;  ///< variables added to the environment

@@ -1,0 +1,123 @@
+// Flow stage "finetune": approximation-aware retraining (`transaxx finetune`, straight-through
+// estimator) of the chosen front points. Chosen, in order: the cheapest point whose accuracy is
+// within [finetune] max_drop of exact 8-bit, then the cheapest point of all, then the next
+// cheapest — the ones where fine-tuning has something to win back.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "flows/flow_stages.hpp"
+
+namespace axx::flows {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Front points of the search (power ascending) with absolute config paths.
+std::vector<Json> front_points(const Json& search) {
+  const fs::path front = search.at("front").get<std::string>();
+  const Json f = read_json_file(front);
+  std::vector<Json> pts;
+  for (size_t i = 0; i < f.at("points").size(); ++i) {
+    Json p = f.at("points")[i];
+    p["index"] = i;
+    p["config"] = (front.parent_path() / p.at("config_file").get<std::string>()).string();
+    // Prefer the full-test-set re-measurement when the search made one.
+    if (!p.contains("test_accuracy")) p["test_accuracy"] = p.at("accuracy");
+    pts.push_back(p);
+  }
+  std::stable_sort(pts.begin(), pts.end(),
+                   [](const Json& a, const Json& b) { return a["power_rel"].get<double>() < b["power_rel"].get<double>(); });
+  return pts;
+}
+
+}  // namespace
+
+std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, size_t count) {
+  std::vector<Json> approx;
+  for (const auto& p : front) {
+    if (p.at("power_rel").get<double>() < 1.0 - 1e-9) approx.push_back(p);
+  }
+  std::vector<Json> chosen;
+  auto take = [&](const Json& p) {
+    if (chosen.size() >= count) return;
+    for (const auto& c : chosen) {
+      if (c["index"] == p["index"]) return;
+    }
+    chosen.push_back(p);
+  };
+  for (const auto& p : approx) {
+    if (p.at("test_accuracy").get<double>() >= exact8 - max_drop) {
+      take(p);
+      break;
+    }
+  }
+  if (!approx.empty()) take(approx.front());
+  for (const auto& p : approx) take(p);
+  return chosen;
+}
+
+StageDef finetune_stage() {
+  StageDef s;
+  s.name = "finetune";
+  s.what = "approximation-aware fine-tuning of the chosen front points";
+  s.reads = {"model", "calibrate", "search"};
+  s.inputs = [](const FlowSpec& spec) {
+    return Json{{"finetune", spec.table("finetune")},
+                {"calibrate", spec.table("calibrate")},
+                {"data", spec.table("data")},
+                {"seed", spec.table("flow")["seed"]}};
+  };
+  s.run = [](StageContext& ctx) {
+    const Json& c = ctx.spec().table("finetune");
+    const double exact8 = ctx.outputs_of("calibrate").at("exact8_top1").get<double>();
+    const std::vector<Json> front = front_points(ctx.outputs_of("search"));
+    std::vector<Json> chosen =
+        choose_points(front, exact8, c.at("max_drop").get<double>(), size_t(c.at("points").get<int64_t>()));
+    Json points = Json::array();
+    for (size_t k = 0; k < chosen.size(); ++k) {
+      Json p = chosen[k];
+      const fs::path dir = ctx.dir() / fmt::format("point_{}", k);
+      fs::create_directories(dir);
+      std::vector<std::string> args{"finetune"};
+      for (const auto& a : model_args(ctx)) args.push_back(a);
+      for (const auto& a : data_args(ctx.spec())) args.push_back(a);
+      for (const auto& a : calibration_args(ctx)) args.push_back(a);
+      args.insert(args.end(),
+                  {"--limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--config",
+                   p.at("config").get<std::string>(), "--max-steps", std::to_string(c.at("steps").get<int64_t>()),
+                   "--lr", Json(c.at("lr")).dump(), "--train-limit",
+                   std::to_string(c.at("train_limit").get<int64_t>()), "--out", (dir / "model.safetensors").string(),
+                   "--result", (dir / "result.json").string()});
+      ctx.run(fmt::format("finetune-point{}", k), args);
+      const Json r = read_json_file(dir / "result.json");
+      points.push_back({{"front_index", p.at("index")},
+                        {"config", p.at("config")},
+                        {"power_rel", p.at("power_rel")},
+                        {"energy_pj", p.value("energy_pj", 0.0)},
+                        {"search_accuracy", p.at("accuracy")},
+                        {"before_top1", r.at("before").at("top1")},
+                        {"after_top1", r.at("after").at("top1")},
+                        {"steps", r.value("steps", int64_t{0})},
+                        {"model", (dir / "model.safetensors").string()}});
+    }
+    // The design point for the hardware: the first chosen one, else the cheapest of the front.
+    Json hw = nullptr;
+    if (!points.empty()) {
+      hw = points[0].at("config");
+    } else if (!front.empty()) {
+      hw = front.front().at("config");
+    }
+    return Json{{"points", points}, {"exact8_top1", exact8}, {"hardware_config", hw}};
+  };
+  s.required_files = [](const Json& out) {
+    std::vector<std::string> f;
+    for (size_t k = 0; k < out.at("points").size(); ++k) f.push_back(fmt::format("point_{}/result.json", k));
+    return f;
+  };
+  return s;
+}
+
+}  // namespace axx::flows

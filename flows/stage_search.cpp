@@ -1,0 +1,51 @@
+// Flow stage "search": the accuracy–power front of per-layer multiplier configurations
+// (`transaxx search`, checkpointed: a killed search resumes), with the baselines when asked.
+#include "flows/flow_stages.hpp"
+
+namespace axx::flows {
+
+StageDef search_stage() {
+  StageDef s;
+  s.name = "search";
+  s.what = "search the accuracy-power front";
+  s.reads = {"characterize", "model", "calibrate", "sensitivity"};
+  s.inputs = [](const FlowSpec& spec) {
+    return Json{{"search", spec.table("search")},
+                {"calibrate", spec.table("calibrate")},
+                {"data", spec.table("data")},
+                {"seed", spec.table("flow")["seed"]}};
+  };
+  s.run = [](StageContext& ctx) {
+    const Json& c = ctx.spec().table("search");
+    std::vector<std::string> args{"search"};
+    for (const auto& a : model_args(ctx)) args.push_back(a);
+    args.insert(args.end(), {"--library", ctx.outputs_of("characterize").at("library").get<std::string>(),
+                             "--sensitivity", ctx.outputs_of("sensitivity").at("json").get<std::string>(),
+                             "--layers", ctx.outputs_of("calibrate").at("layers").get<std::string>()});
+    for (const auto& a : data_args(ctx.spec())) args.push_back(a);
+    for (const auto& a : calibration_args(ctx, "--calib-images", "--data-seed")) args.push_back(a);
+    args.insert(args.end(), {"--limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()),
+                             "--algo", c.at("algo").get<std::string>(), "--budget",
+                             std::to_string(c.at("budget").get<int64_t>()), "--eval-images",
+                             std::to_string(c.at("eval_images").get<int64_t>()), "--batch",
+                             std::to_string(c.at("batch").get<int64_t>()), "--seed",
+                             std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
+    if (!c.at("compare").empty()) {
+      args.push_back("--compare");
+      for (const auto& a : c.at("compare")) args.push_back(a.get<std::string>());
+    }
+    args.insert(args.end(), {"--out", ctx.dir().string()});
+    ctx.run("search", args);
+    return Json{{"dir", ctx.dir().string()},
+                {"algo", c.at("algo")},
+                {"summary", (ctx.dir() / "summary.json").string()},
+                {"front", (ctx.dir() / c.at("algo").get<std::string>() / "front.json").string()},
+                {"svg", (ctx.dir() / "front.svg").string()}};
+  };
+  s.required_files = [](const Json& out) {
+    return std::vector<std::string>{"summary.json", out.at("algo").get<std::string>() + "/front.json"};
+  };
+  return s;
+}
+
+}  // namespace axx::flows

@@ -1,0 +1,105 @@
+// Flow files: every key typed and defaulted, paths resolved against the file, and every kind of
+// mistake an error naming the file, line and key. The finetune stage's choice of front points.
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "flows/flow_spec.hpp"
+#include "flows/flow_stages.hpp"
+
+using namespace axx;
+using namespace axx::flows;
+
+namespace {
+
+/// The error code and message of parsing `text` (as "f.toml" in /base).
+std::pair<std::string, std::string> parse_error(const std::string& text) {
+  try {
+    parse_flow(text, "f.toml", "/base");
+  } catch (const Error& e) {
+    return {e.code(), e.what()};
+  }
+  return {"", ""};
+}
+
+const char* kMinimal = "[model]\nfile = \"m.safetensors\"\n";
+
+}  // namespace
+
+TEST(FlowSpec, DefaultsFillEveryKeyAndPathsAreRelativeToTheFile) {
+  const FlowSpec s = parse_flow(std::string(kMinimal) + "[characterize]\ninputs = [\"rtl\", \"/abs/x.v\"]\n",
+                                "/base/dir/demo.toml", "/base/dir");
+  EXPECT_EQ(s.name, "demo");
+  EXPECT_EQ(s.table("model").at("file"), "/base/dir/m.safetensors");
+  EXPECT_EQ(s.table("characterize").at("inputs")[0], "/base/dir/rtl");
+  EXPECT_EQ(s.table("characterize").at("inputs")[1], "/abs/x.v");
+  for (const auto& k : flow_keys()) EXPECT_TRUE(s.table(k.table).contains(k.name)) << k.table << "." << k.name;
+  EXPECT_EQ(s.table("search").at("budget"), 100);
+  EXPECT_EQ(s.table("data").at("path"), "");  // "" stays "" (the package default)
+}
+
+TEST(FlowSpec, MistakesNameTheLineAndTheKey) {
+  auto [code, msg] = parse_error(std::string(kMinimal) + "[search]\nbudget = 3\nalgo = mcts\n");
+  EXPECT_EQ(code, "FLOW-001");  // not TOML: a bare word
+  EXPECT_NE(msg.find("f.toml:5"), std::string::npos) << msg;
+
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "\n[serach]\nbudget = 3\n");
+  EXPECT_EQ(code, "FLOW-002");
+  EXPECT_NE(msg.find("f.toml:4"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'search'"), std::string::npos) << msg;
+
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\nbuget = 3\n");
+  EXPECT_EQ(code, "FLOW-002");
+  EXPECT_NE(msg.find("f.toml:4"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'budget'"), std::string::npos) << msg;
+
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\nbudget = \"many\"\n");
+  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_NE(msg.find("f.toml:4"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("budget"), std::string::npos) << msg;
+
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\nbudget = 0\n");
+  EXPECT_EQ(code, "FLOW-003");
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[finetune]\nmax_drop = 1.5\n");
+  EXPECT_EQ(code, "FLOW-003");
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[hwgen]\ndataflow = \"ow\"\n");
+  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_NE(msg.find("did you mean 'os'"), std::string::npos) << msg;
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\ncompare = [\"nsga\"]\n");
+  EXPECT_EQ(code, "FLOW-003");
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[characterize]\nonly = \"exact_s8\"\n");
+  EXPECT_EQ(code, "FLOW-003");  // a string where a list is expected
+  std::tie(code, msg) = parse_error("budget = 3\n");
+  EXPECT_EQ(code, "FLOW-002");  // a key outside every table
+  std::tie(code, msg) = parse_error("[flow]\nname = \"x\"\n");
+  EXPECT_EQ(code, "FLOW-003");  // no model
+  std::tie(code, msg) = parse_error("[model]\ntrain = true\n");
+  EXPECT_EQ(code, "FLOW-003");  // training needs a preset
+  std::tie(code, msg) = parse_error(std::string(kMinimal) + "[flow]\nname = \"a/b\"\n");
+  EXPECT_EQ(code, "FLOW-003");
+}
+
+TEST(FlowSpec, EveryKeyIsDescribed) {
+  const std::string d = describe_flow_keys();
+  for (const auto& k : flow_keys()) {
+    EXPECT_NE(d.find("[" + k.table + "]"), std::string::npos);
+    EXPECT_NE(d.find(k.name + " = "), std::string::npos) << k.name;
+  }
+  EXPECT_EQ(flow_stages().size(), flow_stage_names().size());
+  for (size_t i = 0; i < flow_stages().size(); ++i) EXPECT_EQ(flow_stages()[i].name, flow_stage_names()[i]);
+}
+
+TEST(FlowFinetune, ChoosesTheCheapestAcceptableThenTheCheapestNeverExact) {
+  auto pt = [](int i, double p, double a) { return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}}; };
+  const std::vector<Json> front = {pt(0, 0.40, 0.70), pt(1, 0.55, 0.86), pt(2, 0.70, 0.875), pt(3, 1.0, 0.88)};
+  auto idx = [](const std::vector<Json>& v) {
+    std::vector<int> out;
+    for (const auto& p : v) out.push_back(p["index"].get<int>());
+    return out;
+  };
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 2)), (std::vector<int>{2, 0}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.03, 2)), (std::vector<int>{1, 0}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.5, 2)), (std::vector<int>{0, 1}));  // the cheapest is acceptable
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 5)), (std::vector<int>{2, 0, 1}));
+  EXPECT_TRUE(choose_points(front, 0.88, 0.01, 0).empty());
+  EXPECT_TRUE(choose_points({pt(0, 1.0, 0.88)}, 0.88, 0.01, 2).empty());
+}
