@@ -37,8 +37,16 @@ void add_data_options(CLI::App* c, data::DatasetSpec& d, const std::string& pref
 }
 
 void add_model_options(CLI::App* c, train::EvalOptions& e) {
-  c->add_option("--model", e.model, "model file (.safetensors, e.g. from `transaxx train`)")->required();
+  c->add_option("--model", e.model,
+                "model file: .safetensors (from `transaxx train`, or timm/DeiT names) or TorchScript .pt/.pth/.ts "
+                "(torch.jit.save of a scripted module)")
+      ->required();
   c->add_option("--preset", e.preset, "model shape for safetensors files without transaxx metadata (e.g. from timm)");
+  c->add_option("--heads", e.heads, "timm safetensors: attention heads (not stored by timm; default: the preset's, else "
+                                    "embed_dim / 64)");
+  c->add_option("--channels", e.channels, "TorchScript: input channels (default: sidecar JSON model.json)");
+  c->add_option("--input-size", e.image_size, "TorchScript: input height = width, pixels (default: sidecar JSON)");
+  c->add_option("--classes", e.num_classes, "TorchScript: number of logits (default: sidecar JSON)");
   add_data_options(c, e.data, "", "test");
   c->add_option("--split", e.data.split, "dataset split to evaluate: test or train")->default_val(e.data.split);
   c->add_option("--img-size", e.data.img_size, "folder datasets: image side after resize + centre crop")

@@ -11,10 +11,26 @@
 #if defined(AXX_HAVE_CUDA_KERNELS)
 #include "emulation/cuda/lut_gemm_cuda.hpp"
 #endif
+#if defined(AXX_HAVE_CUDA_KERNELS) && defined(AXX_TORCH_HAS_CUDA)
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace axx::emu {
 
 namespace {
+
+#if defined(AXX_HAVE_CUDA_KERNELS)
+// LibTorch's current stream on `device` when LibTorch has CUDA (so the kernel orders with the
+// surrounding tensor ops); the legacy default stream otherwise.
+void* current_cuda_stream(int device) {
+#if defined(AXX_TORCH_HAS_CUDA)
+  return c10::cuda::getCurrentCUDAStream(c10::DeviceIndex(device)).stream();
+#else
+  (void)device;
+  return nullptr;
+#endif
+}
+#endif
 
 void check_operand(const at::Tensor& t, const char* what) {
   if (t.scalar_type() != at::kByte || t.dim() != 2) {
@@ -64,10 +80,13 @@ at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Mult
   if (a_in.is_cuda()) {
 #if defined(AXX_HAVE_CUDA_KERNELS)
     const at::Tensor a = a_in.contiguous(), b = b_in.contiguous();
-    const at::Tensor lut = mult.lut_tensor().to(a.device());
+    const int device = a.device().index() < 0 ? 0 : a.device().index();
+    // The table is uploaded once per multiplier and device and kept with the multiplier.
+    const auto lut = std::static_pointer_cast<const int32_t>(mult.table->device_table(
+        device, [&] { return std::shared_ptr<const void>(cuda::upload_lut(mult.table->lut(), device)); }));
     at::Tensor c = at::empty({M, N}, a.options().dtype(at::kInt));
-    cuda::lut_gemm_device(M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K,
-                          lut.data_ptr<int32_t>(), c.data_ptr<int32_t>(), N, nullptr);
+    cuda::lut_gemm_device(M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K, lut.get(),
+                          c.data_ptr<int32_t>(), N, current_cuda_stream(device));
     return c;
 #else
     throw Error("EMU-024", "lut_matmul: CUDA tensors given but this build has no CUDA kernels; "

@@ -11,6 +11,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +27,33 @@ namespace axx::emu {
 enum class LayerKind { linear, conv2d, matmul };
 const char* to_string(LayerKind k);
 
+/// Operand statistics of one layer while it runs quantized (LayerState::recorder). For the
+/// search's error features and power model and for hwgen's power simulation under real operands.
+/// Codes are the raw 8-bit patterns the layer's multiplier sees (LUT indices: for signed
+/// multipliers 255 is −1). Histograms count multiplications, not tensor elements: an activation
+/// code used by N output features counts N times, so each histogram sums to the layer's
+/// multiply count over the recorded forwards (zero padding of a convolution included).
+struct OperandRecorder {
+  std::array<double, 256> hist_a{};  ///< operand A (activation; a of a matmul) codes
+  std::array<double, 256> hist_b{};  ///< operand B (weight; b of a matmul) codes
+  int64_t macs = 0;                  ///< multiplications recorded (= Σ hist_a = Σ hist_b)
+  /// Bounded samples of real operand vectors for hardware power simulation: up to `max_rows`
+  /// rows of the A matrix ([M, K] view) and columns of B (as [N, K]), each K codes long, chosen
+  /// by seeded reservoir sampling over everything recorded (weights: the N columns once).
+  /// 0 = keep no sample.
+  int64_t max_rows = 0;
+  uint64_t seed = 1;
+  int64_t k = 0;                     ///< row length of the samples (the reduction size)
+  std::vector<uint8_t> rows_a;       ///< kept A rows, row-major [rows, k]
+  std::vector<uint8_t> rows_b;       ///< kept B columns, row-major [cols, k]
+  int64_t seen_a = 0, seen_b = 0;    ///< rows / columns offered to the reservoirs
+
+  /// Adds one product: A codes [M, K] used by `n` output columns each, B codes [N, K] used by
+  /// `m` output rows each (uint8). `b_is_weight`: B is the same every forward (weights), so its
+  /// sample is taken once. A grouped convolution records each group as its own product.
+  void record(const at::Tensor& a_codes, int64_t n, const at::Tensor& b_codes, int64_t m, bool b_is_weight);
+};
+
 /// What one approximable layer does now. Filled by apply_config / calibration.
 struct LayerState {
   std::string name;  ///< dotted module path (set by apply_config); "" until then
@@ -37,6 +66,12 @@ struct LayerState {
   /// While true the layer runs in FP32 and feeds `observers` (see begin_calibration).
   bool calibrating = false;
   std::vector<RangeObserver> observers;
+  /// How the products are computed (ops.hpp): `automatic` (exact tables through float BLAS)
+  /// or `lut` (always the LUT kernels; the same numbers, for testing the kernels on a model).
+  MatmulPath matmul_path = MatmulPath::automatic;
+  /// When set, every quantized forward adds its operand codes here (costs one extra quantization
+  /// of the inputs); FP32 and calibration forwards record nothing.
+  std::shared_ptr<OperandRecorder> recorder;
 };
 
 /// Base of the approximable modules; found by dynamic_cast while walking a module tree.
@@ -50,12 +85,19 @@ class ApproxLayer {
   const LayerState& state() const { return state_; }
   /// Multiply count of the last forward (for power estimates), 0 before.
   int64_t last_macs() const { return last_macs_; }
+  /// The last forward as GEMMs: `count` independent products of [m, k] × [k, n] (a batched
+  /// matmul: one per batch element and head; a convolution: m output positions per group).
+  struct GemmShape {
+    int64_t m = 0, k = 0, n = 0, count = 0;
+  };
+  const GemmShape& last_gemm() const { return last_gemm_; }
 
  protected:
   /// Calibration observation, FP32 decision and per-input quantization parameters.
   /// Returns nullopt when the layer must run in FP32.
   std::optional<std::vector<QParams>> prepare(const std::vector<const at::Tensor*>& inputs);
   int64_t last_macs_ = 0;
+  GemmShape last_gemm_;
 
  private:
   LayerKind kind_;

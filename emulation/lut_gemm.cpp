@@ -62,6 +62,15 @@ PreparedLut::PreparedLut(const int32_t* lut, bool with_swapped) : lut_(lut, lut 
   if (with_swapped) swapped_.reset(new PreparedLut(lut_t_.data(), false));
 }
 
+std::shared_ptr<const void> PreparedLut::device_table(
+    int device, const std::function<std::shared_ptr<const void>()>& upload) const {
+  std::lock_guard<std::mutex> lock(device_mutex_);
+  for (const auto& [d, p] : device_tables_)
+    if (d == device) return p;
+  device_tables_.emplace_back(device, upload());
+  return device_tables_.back().second;
+}
+
 void lut_gemm_reference(int64_t M, int64_t N, int64_t K, const uint8_t* A, int64_t lda,
                         const uint8_t* B, int64_t ldb, const int32_t* lut, int32_t* C,
                         int64_t ldc) {
@@ -173,10 +182,16 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   }
   // Columns are split across threads; each thread needs all activations, packed once. Chunks
   // of at least ~2M multiply-accumulates: a parallel region costs far more than a small GEMM
-  // when the cores are shared with other processes.
+  // when the cores are shared with other processes. Called inside a parallel region (the
+  // batched attention products) every at::parallel_for below runs inline on this thread.
+  // Packing buffers are per thread and reused: the attention products are thousands of tiny
+  // GEMMs per forward, and allocating per call cost as much as computing them.
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, M * K));
+  thread_local std::vector<uint8_t> t_pack, t_tail;
+  thread_local std::vector<int32_t> t_ct;
   if (kernel == CpuKernel::portable) {
-    std::vector<uint8_t> at(size_t(M * K));
+    std::vector<uint8_t>& at = t_pack;
+    at.resize(size_t(M * K));
     at::parallel_for(0, K, std::max<int64_t>(64, (int64_t(1) << 20) / M), [&](int64_t k0, int64_t k1) {
       for (int64_t k = k0; k < k1; ++k)
         for (int64_t m = 0; m < M; ++m) at[size_t(k * M + m)] = A[m * lda + k];
@@ -193,21 +208,28 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   const int64_t Mv = M - tail;
   if (tail > 0 && lut.swapped() != nullptr && N >= 64) {
     if (Mv > 0) lut_gemm_cpu(lut, Mv, N, K, A, lda, B, ldb, C, ldc, kernel);
-    std::vector<int32_t> ct(size_t(N * tail));
+    // The recursive calls are done with t_pack before the next one starts; t_ct is only
+    // touched here (the swapped table has no swapped table, so no deeper level reaches it).
+    std::vector<int32_t>& ct = t_ct;
+    ct.resize(size_t(N * tail));
     lut_gemm_cpu(*lut.swapped(), N, tail, K, B, ldb, A + Mv * lda, lda, ct.data(), tail, kernel);
     for (int64_t r = 0; r < tail; ++r)
       for (int64_t n = 0; n < N; ++n) C[(Mv + r) * ldc + n] = ct[size_t(n * tail + r)];
     return;
   }
   const int64_t mblocks = (Mv + 63) / 64;
-  std::vector<uint8_t> ap(size_t(mblocks * K * 64), 0);
+  // Rows past Mv in the last block are left as they are: any byte is a valid table index and
+  // their sums are never stored.
+  std::vector<uint8_t>& ap = t_pack;
+  ap.resize(size_t(mblocks * K * 64));
   at::parallel_for(0, mblocks, std::max<int64_t>(1, (int64_t(1) << 20) / (64 * K)), [&](int64_t b0, int64_t b1) {
     for (int64_t mb = b0; mb < b1; ++mb) {
       pack_block(A + mb * 64 * lda, lda, std::min<int64_t>(64, Mv - mb * 64), K,
                  ap.data() + mb * K * 64);
     }
   });
-  std::vector<uint8_t> at_tail(size_t(tail * K));
+  std::vector<uint8_t>& at_tail = t_tail;
+  at_tail.resize(size_t(tail * K));
   for (int64_t k = 0; k < K; ++k)
     for (int64_t r = 0; r < tail; ++r) at_tail[size_t(k * tail + r)] = A[(Mv + r) * lda + k];
   at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {

@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace axx::emu {
@@ -49,8 +52,17 @@ class PreparedLut {
   /// leftover rows as columns of Cᵀ = B·Aᵀ. Null inside the transposed table itself.
   const PreparedLut* swapped() const { return swapped_.get(); }
 
+  /// The table's copy on accelerator `device` (a device ordinal ≥ 0): made by `upload` on the
+  /// first request for that device, then returned as is for the table's lifetime (a 256 KiB
+  /// upload once per multiplier and device, not once per GEMM). Thread-safe. The handle owns
+  /// the device memory (its deleter frees it).
+  std::shared_ptr<const void> device_table(int device,
+                                           const std::function<std::shared_ptr<const void>()>& upload) const;
+
  private:
   PreparedLut(const int32_t* lut, bool with_swapped);
+  mutable std::mutex device_mutex_;
+  mutable std::vector<std::pair<int, std::shared_ptr<const void>>> device_tables_;
   std::shared_ptr<const PreparedLut> swapped_;
   std::vector<int32_t> lut_, lut_t_;
   std::vector<uint8_t> planes_[2];

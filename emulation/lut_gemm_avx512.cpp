@@ -46,19 +46,6 @@ struct ColumnOrder {
   std::vector<uint32_t> k;              // k indices, grouped by code
   std::vector<uint32_t> start;          // start[g] .. start[g + 1]: group g in k
   std::vector<uint8_t> code;            // code of group g
-  // Natural k order, one group per step: for short k (< 2 steps per code on average) sorting
-  // costs more than the table loads it saves (measured: K = 64 attention 15 vs 11 GMAC/s).
-  void build_unsorted(const uint8_t* bn, int64_t K) {
-    k.resize(size_t(K));
-    start.resize(size_t(K) + 1);
-    code.resize(size_t(K));
-    for (int64_t i = 0; i < K; ++i) {
-      k[size_t(i)] = uint32_t(i);
-      start[size_t(i)] = uint32_t(i);
-      code[size_t(i)] = bn[i];
-    }
-    start[size_t(K)] = uint32_t(K);
-  }
   void build(const uint8_t* bn, int64_t K) {
     uint32_t count[257] = {};
     for (int64_t i = 0; i < K; ++i) ++count[bn[i] + 1];
@@ -125,10 +112,12 @@ inline void fold(__m512i lw, __m512i lo, __m512i hw, __m512i ho, uint32_t* acc) 
   }
 }
 
-// MB blocks of 64 rows share each loaded table.
-template <int MB>
+// MB blocks of 64 rows share each loaded table. Sorted: the steps come from a ColumnOrder
+// (grouped by code); otherwise k = 0..K-1 in order with codes bn[k] (no setup per column: the
+// attention products call this for thousands of tiny matrices).
+template <int MB, bool Sorted>
 void run_group(const uint8_t* plane_lo, const uint8_t* plane_hi, int64_t K, const uint8_t* Ap,
-               int64_t mb0, const ColumnOrder& order, uint32_t* acc32) {
+               int64_t mb0, const ColumnOrder* order, const uint8_t* bn, uint32_t* acc32) {
   std::memset(acc32, 0, sizeof(uint32_t) * 64 * MB);
   const __m512i zero = _mm512_setzero_si512();
   __m512i lw[MB], lo[MB], hw[MB], ho[MB];
@@ -137,16 +126,19 @@ void run_group(const uint8_t* plane_lo, const uint8_t* plane_hi, int64_t K, cons
   const uint8_t* base[MB];
   for (int b = 0; b < MB; ++b) base[b] = Ap + (mb0 + b) * K * 64;
   int steps = 0;
-  const size_t groups = order.code.size();
+  const size_t groups = Sorted ? order->code.size() : size_t(K);
   for (size_t g = 0; g < groups; ++g) {
-    const uint8_t* tl = plane_lo + int64_t(order.code[g]) * 256;
-    const uint8_t* th = plane_hi + int64_t(order.code[g]) * 256;
+    const int64_t code = Sorted ? int64_t(order->code[g]) : int64_t(bn[g]);
+    const uint8_t* tl = plane_lo + code * 256;
+    const uint8_t* th = plane_hi + code * 256;
     const __m512i l0 = _mm512_loadu_si512(tl), l1 = _mm512_loadu_si512(tl + 64),
                   l2 = _mm512_loadu_si512(tl + 128), l3 = _mm512_loadu_si512(tl + 192);
     const __m512i h0 = _mm512_loadu_si512(th), h1 = _mm512_loadu_si512(th + 64),
                   h2 = _mm512_loadu_si512(th + 128), h3 = _mm512_loadu_si512(th + 192);
-    for (uint32_t p = order.start[g]; p < order.start[g + 1]; ++p) {
-      const int64_t k = order.k[p];
+    const uint32_t p0 = Sorted ? order->start[g] : uint32_t(g);
+    const uint32_t p1 = Sorted ? order->start[g + 1] : uint32_t(g + 1);
+    for (uint32_t p = p0; p < p1; ++p) {
+      const int64_t k = Sorted ? int64_t(order->k[p]) : int64_t(p);
 #pragma GCC unroll 8
       for (int b = 0; b < MB; ++b) {
         const __m512i idx = _mm512_loadu_si512(base[b] + k * 64);
@@ -179,6 +171,16 @@ void run_group(const uint8_t* plane_lo, const uint8_t* plane_hi, int64_t K, cons
   }
 }
 
+template <bool Sorted>
+void run_any(int g, const PreparedLut& lut, int64_t K, const uint8_t* Ap, int64_t mb,
+             const ColumnOrder* order, const uint8_t* bn, uint32_t* acc) {
+  switch (g) {
+    case 3: run_group<3, Sorted>(lut.plane(0), lut.plane(1), K, Ap, mb, order, bn, acc); break;
+    case 2: run_group<2, Sorted>(lut.plane(0), lut.plane(1), K, Ap, mb, order, bn, acc); break;
+    default: run_group<1, Sorted>(lut.plane(0), lut.plane(1), K, Ap, mb, order, bn, acc); break;
+  }
+}
+
 }  // namespace
 
 void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, int64_t K,
@@ -190,27 +192,25 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
   // Columns in chunks of 32, row groups inside a chunk, the chunk's columns innermost: a
   // group's packed activations (3 · K · 64 B) stay in L2 while the chunk's columns pass over
   // them, and A is streamed from L3 once per chunk rather than once per column (measured:
-  // M = 1576, K = 3072 went from 11.6 to 20.8 G/s). The chunk's k orders are built once.
+  // M = 1576, K = 3072 went from 11.6 to 20.8 G/s). The chunk's k orders are built once; short
+  // k (< 2 steps per code on average) runs in natural order without any (measured: K = 64
+  // attention 15 vs 11 GMAC/s), which also spares tiny matrices every allocation.
   constexpr int64_t kCols = 32;
-  std::vector<ColumnOrder> orders(size_t(std::min(kCols, n1 - n0)));
+  const bool sorted = K >= 512;
+  std::vector<ColumnOrder> orders(sorted ? size_t(std::min(kCols, n1 - n0)) : 0);
   for (int64_t c0 = n0; c0 < n1; c0 += kCols) {
     const int64_t c1 = std::min(n1, c0 + kCols);
-    for (int64_t n = c0; n < c1; ++n) {
-      if (K >= 512) {
-        orders[size_t(n - c0)].build(B + n * ldb, K);
-      } else {
-        orders[size_t(n - c0)].build_unsorted(B + n * ldb, K);
-      }
+    if (sorted) {
+      for (int64_t n = c0; n < c1; ++n) orders[size_t(n - c0)].build(B + n * ldb, K);
     }
     for (int64_t mb = 0; mb < mblocks; mb += kGroup) {
       const int g = int(std::min<int64_t>(kGroup, mblocks - mb));
       const int64_t rows = std::min<int64_t>(64 * g, M - mb * 64);
       for (int64_t n = c0; n < c1; ++n) {
-        const ColumnOrder& order = orders[size_t(n - c0)];
-        switch (g) {
-          case 3: run_group<3>(lut.plane(0), lut.plane(1), K, Ap, mb, order, acc); break;
-          case 2: run_group<2>(lut.plane(0), lut.plane(1), K, Ap, mb, order, acc); break;
-          default: run_group<1>(lut.plane(0), lut.plane(1), K, Ap, mb, order, acc); break;
+        if (sorted) {
+          run_any<true>(g, lut, K, Ap, mb, &orders[size_t(n - c0)], nullptr, acc);
+        } else {
+          run_any<false>(g, lut, K, Ap, mb, nullptr, B + n * ldb, acc);
         }
         for (int64_t r = 0; r < rows; ++r) C[(mb * 64 + r) * ldc + n] = int32_t(acc[r] - bias_total);
       }

@@ -2,10 +2,13 @@
 #include "emulation/ops.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <atomic>
 #include <functional>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -110,6 +113,321 @@ at::Tensor dequant_rows(at::Tensor acc, const at::Tensor& scale_n,
   return y;
 }
 
+// ---- The fused CPU path of non-exact tables (or a forced LUT kernel) ---------------------
+//
+// The same numbers as quantize() → lut_matmul → zero-point terms in int64 → float → · scale
+// → + bias, in three passes over memory instead of about a dozen tensor ops: one quantizes
+// (and sums each row's codes for the zero-point terms), the LUT GEMM, one epilogue writes the
+// float result. Every float operation is the one the tensor ops do, in the same order (ops.cpp
+// is built with -ffp-contract=off so no multiply-add is fused), hence bit-identical; the
+// tests compare both.
+
+bool use_fused(const at::Tensor& x, const Multiplier& mult, MatmulPath path) {
+  return !x.is_cuda() && (path == MatmulPath::lut || (path == MatmulPath::automatic && !mult.is_exact()));
+}
+
+// The element loops below are built twice, for AVX2 and for the x86-64 baseline, and picked
+// at load time by the CPU (GCC function multi-versioning). Neither clone enables FMA.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define AXX_VEC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AXX_VEC_CLONES
+#endif
+
+// round-half-even of v for |v| ≤ 2^22 in the default rounding mode (what at::round does), with
+// two adds instead of a libm call per element.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.f;  // 1.5 · 2^23
+  return (v + kMagic) - kMagic;
+}
+
+// Codes of n contiguous values: round(x / s) saturated to [lo, hi], plus `add` (the zero point
+// for unsigned codes). Clamping before rounding gives the codes rounding first would (the bounds
+// are integers) and keeps |v| small enough for round_even. *sum = Σ codes. Returns nonzero when a
+// value is NaN or ±Inf (x·0 is then not 0); the caller throws.
+AXX_VEC_CLONES
+int32_t quantize_contig(const float* x, int64_t n, float scale, float lo, float hi, int32_t add,
+                        uint8_t* out, int32_t* sum) {
+  int32_t bad = 0, s = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v0 = x[i];
+    bad |= int32_t(!(v0 * 0.f == 0.f));
+    const float v = round_even(std::min(std::max(v0 / scale, lo), hi));
+    const int32_t c = int32_t(v) + add;
+    out[i] = uint8_t(c);
+    s += c;
+  }
+  *sum = s;
+  return bad;
+}
+
+// The same for strided input/output (operands that are views; attention·V's V).
+int32_t quantize_strided(const float* x, int64_t stride, int64_t n, float scale, float lo, float hi,
+                         int32_t add, uint8_t* out, int64_t out_stride, int32_t* sum) {
+  int32_t bad = 0, s = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v0 = x[i * stride];
+    bad |= int32_t(!(v0 * 0.f == 0.f));
+    const float v = round_even(std::min(std::max(v0 / scale, lo), hi));
+    const int32_t c = int32_t(v) + add;
+    out[i * out_stride] = uint8_t(c);
+    s += c;
+  }
+  *sum = s;
+  return bad;
+}
+
+struct CodeRange {
+  float lo, hi;
+  int32_t add;
+};
+CodeRange code_range(const QParams& q, bool is_signed) {
+  if (is_signed) return {-128.f, 127.f, 0};
+  return {float(-q.zero_point), float(255 - q.zero_point), q.zero_point};
+}
+
+// One output row: y = float(acc) · scale[n] (+ bias[n]), a multiply then an add as the tensor
+// ops do them. Signed: acc = c (the int32 LUT sum, wrapping like the kernels).
+AXX_VEC_CLONES
+void dequant_row_signed(const int32_t* c, int64_t N, const float* scale, const float* bias, float* y) {
+  if (bias) {
+    for (int64_t n = 0; n < N; ++n) y[n] = float(c[n]) * scale[n] + bias[n];
+  } else {
+    for (int64_t n = 0; n < N; ++n) y[n] = float(c[n]) * scale[n];
+  }
+}
+
+// Unsigned: acc = c − z_w[n]·Σ_k q_a + (z_w[n]·K·z_a − z_a·Σ_k q_w[n]) = c + colterm[n] − zw[n]·rs.
+// int32 is exact here: with K ≤ kInt32K every term and every partial sum is below 2^31
+// (|c| ≤ K·65535, |z·Σq| ≤ K·255², four such terms).
+constexpr int64_t kInt32K = 4096;
+AXX_VEC_CLONES
+void dequant_row_unsigned(const int32_t* c, int64_t N, const int32_t* colterm, const int32_t* zw,
+                          int32_t rs, const float* scale, const float* bias, float* y) {
+  if (bias) {
+    for (int64_t n = 0; n < N; ++n) y[n] = float(c[n] + colterm[n] - zw[n] * rs) * scale[n] + bias[n];
+  } else {
+    for (int64_t n = 0; n < N; ++n) y[n] = float(c[n] + colterm[n] - zw[n] * rs) * scale[n];
+  }
+}
+
+// Larger K: the same in int64 (as quantized_matmul_int computes it).
+void dequant_row_unsigned64(const int32_t* c, int64_t N, int64_t K, int32_t za, const int32_t* zw,
+                            const int32_t* col_sum, int64_t rs, const float* scale, const float* bias,
+                            float* y) {
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t zn = zw[n];
+    const int64_t acc = int64_t(c[n]) - zn * rs - int64_t(col_sum[n]) * za + zn * (K * za);
+    y[n] = float(acc) * scale[n];
+    if (bias) y[n] += bias[n];
+  }
+}
+
+// Dequantizes rows [m0, m1) of C [M, N].
+struct Epilogue {
+  int64_t N = 0, K = 0;
+  bool is_signed = true;
+  int32_t za = 0;
+  const int32_t* zw = nullptr;       // [N] unsigned only
+  const int32_t* col_sum = nullptr;  // [N] Σ_k q_w, unsigned only
+  const int32_t* colterm = nullptr;  // [N] unsigned, K ≤ kInt32K
+  const float* scale = nullptr;      // [N]
+  const float* bias = nullptr;       // [N] or null
+  void rows(const int32_t* C, const int32_t* rs, int64_t m0, int64_t m1, float* Y) const {
+    for (int64_t m = m0; m < m1; ++m) {
+      const int32_t* c = C + m * N;
+      float* y = Y + m * N;
+      if (is_signed) {
+        dequant_row_signed(c, N, scale, bias, y);
+      } else if (K <= kInt32K) {
+        dequant_row_unsigned(c, N, colterm, zw, rs[m], scale, bias, y);
+      } else {
+        dequant_row_unsigned64(c, N, K, za, zw, col_sum, rs[m], scale, bias, y);
+      }
+    }
+  }
+};
+
+// colterm[n] = z_w[n]·K·z_a − z_a·Σ_k q_w[n] (only used when K ≤ kInt32K, where it fits).
+void make_colterm(int64_t N, int64_t K, int32_t za, const int32_t* zw, const int32_t* col_sum, int32_t* out) {
+  for (int64_t n = 0; n < N; ++n) out[n] = int32_t(int64_t(zw[n]) * K * za - int64_t(za) * col_sum[n]);
+}
+
+// Per-thread scratch of the fused ops (reused: no allocation in steady state).
+struct Scratch {
+  std::vector<uint8_t> qa, qb, tmp;
+  std::vector<int32_t> rs, cs, colterm, c, zv;
+  std::vector<float> sv;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// Linear on x2 [M, K] and cached weight codes: float [M, N]. One parallel region: each thread
+// takes a contiguous range of 64-row blocks and, slab by slab, quantizes its rows, runs the LUT
+// GEMM on them (all N columns; the weights are shared read-only) and dequantizes them, so the
+// codes and the int32 sums of a slab are still in cache when the next step reads them and no
+// thread waits for another between steps (barriers cost most when the cores are shared).
+at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
+                        const c10::optional<at::Tensor>& bias, const Multiplier& mult,
+                        const QParams& act, const std::string& name, CpuKernel kernel) {
+  const int64_t M = x2.size(0), K = x2.size(1), N = qw.codes.size(0);
+  const bool sgn = mult.is_signed;
+  const at::Tensor xs = x2.to(at::kFloat).contiguous();
+  const float* px = xs.data_ptr<float>();
+  const CodeRange cr = code_range(act, sgn);
+  const at::Tensor wc = qw.codes.contiguous();
+  const uint8_t* pw = wc.data_ptr<uint8_t>();
+  // The scale product exactly as the tensor expression computes it.
+  const at::Tensor sn = (qw.scale * act.scale).to(at::kFloat).contiguous();
+  at::Tensor bf;
+  if (bias && bias->defined()) bf = bias->detach().to(at::kFloat).contiguous();
+  Epilogue ep;
+  ep.N = N;
+  ep.K = K;
+  ep.is_signed = sgn;
+  ep.za = act.zero_point;
+  ep.scale = sn.data_ptr<float>();
+  ep.bias = bf.defined() ? bf.data_ptr<float>() : nullptr;
+  at::Tensor zw, cs;
+  std::vector<int32_t> colterm;
+  if (!sgn) {
+    zw = qw.zero_point.to(at::kInt).contiguous();
+    cs = wc.to(at::kInt).sum(1, false, at::kInt).contiguous();
+    colterm.resize(size_t(N));
+    make_colterm(N, K, act.zero_point, zw.data_ptr<int32_t>(), cs.data_ptr<int32_t>(), colterm.data());
+    ep.zw = zw.data_ptr<int32_t>();
+    ep.col_sum = cs.data_ptr<int32_t>();
+    ep.colterm = colterm.data();
+  }
+  at::Tensor y = at::empty({M, N}, x2.options().dtype(at::kFloat));
+  float* py = y.data_ptr<float>();
+  std::atomic<bool> finite{true};
+  // Slabs of 6 blocks for long rows (amortizes the kernel's per-call column sorting), 3 else.
+  const int64_t slab = K >= 512 ? 384 : 192;
+  const int64_t nblk = (M + 63) / 64;
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * N * K));
+  at::parallel_for(0, nblk, grain, [&](int64_t b0, int64_t b1) {
+    Scratch& w = scratch();
+    const int64_t r1 = std::min(M, b1 * 64);
+    for (int64_t s0 = b0 * 64; s0 < r1; s0 += slab) {
+      const int64_t rows = std::min(slab, r1 - s0);
+      w.qa.resize(size_t(rows * K));
+      w.rs.resize(size_t(rows));
+      w.c.resize(size_t(rows * N));
+      int32_t bad = 0;
+      for (int64_t m = 0; m < rows; ++m)
+        bad |= quantize_contig(px + (s0 + m) * K, K, act.scale, cr.lo, cr.hi, cr.add, w.qa.data() + m * K, &w.rs[size_t(m)]);
+      if (bad) {
+        finite = false;
+        return;
+      }
+      lut_gemm_cpu(*mult.table, rows, N, K, w.qa.data(), K, pw, K, w.c.data(), N, kernel);
+      ep.rows(w.c.data(), w.rs.data(), 0, rows, py + s0 * N);
+    }
+  });
+  if (!finite) check_finite(x2, name);  // throws EMU-030
+  return y;
+}
+
+// Element offsets of every matrix of t [..., R, C] (batch dims flattened in row-major order),
+// from its strides: views (attention's q, k, v are slices of a permuted qkv) need no copy.
+std::vector<int64_t> batch_offsets(const at::Tensor& t) {
+  const int64_t nb = t.dim() - 2;
+  int64_t count = 1;
+  for (int64_t d = 0; d < nb; ++d) count *= t.size(d);
+  std::vector<int64_t> off(size_t(count), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t rem = i, o = 0;
+    for (int64_t d = nb - 1; d >= 0; --d) {
+      o += (rem % t.size(d)) * t.stride(d);
+      rem /= t.size(d);
+    }
+    off[size_t(i)] = o;
+  }
+  return off;
+}
+
+// Batched a·b: a [..., M, K], b [..., K, N] float (any strides, equal batch dims) → float
+// [batch, M, N]. One parallel region over the batch; each matrix is quantized (b transposed to
+// [N, K] on the way), multiplied and dequantized by one thread with its own scratch.
+at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multiplier& mult,
+                     const QParams& qa, const QParams& qb, const std::string& name, CpuKernel kernel) {
+  const at::Tensor a = a_in.to(at::kFloat), b = b_in.to(at::kFloat);
+  const int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
+  const std::vector<int64_t> oa = batch_offsets(a), ob = batch_offsets(b);
+  const int64_t Bt = int64_t(oa.size());
+  const bool sgn = mult.is_signed;
+  const int64_t am = a.stride(-2), ak = a.stride(-1), bk = b.stride(-2), bn = b.stride(-1);
+  const float* pa = a.data_ptr<float>();
+  const float* pb = b.data_ptr<float>();
+  at::Tensor y = at::empty({Bt, M, N}, a.options());
+  float* py = y.data_ptr<float>();
+  const float s = qa.scale * qb.scale;
+  const CodeRange ra = code_range(qa, sgn), rb = code_range(qb, sgn);
+  std::atomic<bool> fa{true}, fb{true};
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, M * N * K));
+  at::parallel_for(0, Bt, grain, [&](int64_t i0, int64_t i1) {
+    Scratch& w = scratch();
+    w.qa.resize(size_t(M * K));
+    w.qb.resize(size_t(N * K));
+    w.tmp.resize(size_t(K * N));
+    w.rs.resize(size_t(M));
+    w.cs.resize(size_t(N));
+    w.colterm.resize(size_t(N));
+    w.c.resize(size_t(M * N));
+    w.sv.assign(size_t(N), s);
+    w.zv.assign(size_t(N), qb.zero_point);
+    Epilogue ep;
+    ep.N = N;
+    ep.K = K;
+    ep.is_signed = sgn;
+    ep.za = qa.zero_point;
+    ep.zw = w.zv.data();
+    ep.col_sum = w.cs.data();
+    ep.colterm = w.colterm.data();
+    ep.scale = w.sv.data();
+    int32_t bad_a = 0, bad_b = 0;
+    for (int64_t i = i0; i < i1 && !bad_a && !bad_b; ++i) {
+      const float* ai = pa + oa[size_t(i)];
+      const float* bi = pb + ob[size_t(i)];
+      for (int64_t m = 0; m < M; ++m) {
+        bad_a |= ak == 1 ? quantize_contig(ai + m * am, K, qa.scale, ra.lo, ra.hi, ra.add, w.qa.data() + m * K, &w.rs[size_t(m)])
+                         : quantize_strided(ai + m * am, ak, K, qa.scale, ra.lo, ra.hi, ra.add, w.qa.data() + m * K, 1, &w.rs[size_t(m)]);
+      }
+      if (bn == 1) {
+        // Rows of b are contiguous: quantize them as they lie, then transpose the bytes.
+        int32_t unused = 0;
+        for (int64_t k = 0; k < K; ++k)
+          bad_b |= quantize_contig(bi + k * bk, N, qb.scale, rb.lo, rb.hi, rb.add, w.tmp.data() + k * N, &unused);
+        for (int64_t n = 0; n < N; ++n) {
+          int32_t sum = 0;
+          uint8_t* dst = w.qb.data() + n * K;
+          for (int64_t k = 0; k < K; ++k) {
+            const uint8_t v = w.tmp[size_t(k * N + n)];
+            dst[k] = v;
+            sum += v;
+          }
+          w.cs[size_t(n)] = sum;  // only read for unsigned codes, where the bytes are the codes
+        }
+      } else {
+        for (int64_t n = 0; n < N; ++n)
+          bad_b |= quantize_strided(bi + n * bn, bk, K, qb.scale, rb.lo, rb.hi, rb.add, w.qb.data() + n * K, 1, &w.cs[size_t(n)]);
+      }
+      if (bad_a || bad_b) break;
+      lut_gemm_cpu(*mult.table, M, N, K, w.qa.data(), K, w.qb.data(), K, w.c.data(), N, kernel);
+      if (!sgn && K <= kInt32K) make_colterm(N, K, qa.zero_point, w.zv.data(), w.cs.data(), w.colterm.data());
+      ep.rows(w.c.data(), w.rs.data(), 0, M, py + i * M * N);
+    }
+    if (bad_a) fa = false;
+    if (bad_b) fb = false;
+  });
+  if (!fa) check_finite(a_in, name + " (operand a)");  // throws EMU-030
+  if (!fb) check_finite(b_in, name + " (operand b)");
+  return y;
+}
+
 }  // namespace
 
 namespace {
@@ -120,12 +438,12 @@ namespace {
 // the integer itself); otherwise the int32 LUT sums (plus exact int64 zero-point terms for
 // unsigned multipliers) converted once.
 at::Tensor accumulate_float(const at::Tensor& qa, int32_t za, const at::Tensor& qw,
-                            const at::Tensor& zw, const Multiplier& mult) {
-  if (mult.is_signed && mult.is_exact() && qa.size(1) <= 1024 && !qa.is_cuda()) {
+                            const at::Tensor& zw, const Multiplier& mult, MatmulPath path) {
+  if (path != MatmulPath::lut && mult.is_signed && mult.is_exact() && qa.size(1) <= 1024 && !qa.is_cuda()) {
     return at::mm(qa.view(at::kChar).to(at::kFloat), qw.view(at::kChar).to(at::kFloat).t());
   }
-  if (mult.is_signed) return lut_matmul(qa, qw, mult).to(at::kFloat);
-  return quantized_matmul_int(qa, za, qw, zw, mult).to(at::kFloat);
+  if (mult.is_signed) return lut_matmul(qa, qw, mult, path).to(at::kFloat);
+  return quantized_matmul_int(qa, za, qw, zw, mult, path).to(at::kFloat);
 }
 
 }  // namespace
@@ -145,7 +463,7 @@ at::Tensor quantized_matmul_int(const at::Tensor& qa, int32_t za, const at::Tens
 at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Multiplier& mult,
                          const QParams& act, WeightGranularity wg, const std::string& name,
-                         const QuantizedWeight* qw_cached) {
+                         const QuantizedWeight* qw_cached, MatmulPath path) {
   if (weight.dim() != 2) shape_error(name, fmt::format("weight must be [N, K], got {} dims", weight.dim()));
   const int64_t N = weight.size(0), K = weight.size(1);
   if (x.dim() < 1 || x.size(-1) != K) {
@@ -162,15 +480,18 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
   out_sizes.back() = N;
   auto approx = [&]() {
     const at::Tensor x2 = x.detach().reshape({-1, K});
+    if (use_fused(x, mult, path)) {
+      return fused_linear(x2, qw, bias, mult, act, name, CpuKernel::automatic).reshape(out_sizes);
+    }
     at::Tensor acc;
-    if (mult.is_signed && mult.is_exact() && K <= 1024 && !x.is_cuda()) {
+    if (path != MatmulPath::lut && mult.is_signed && mult.is_exact() && K <= 1024 && !x.is_cuda()) {
       // Same numbers as the path below (see accumulate_float), two passes over x fewer: the
       // float codes go straight into the exact float GEMM.
       check_finite(x2, name);
       acc = at::mm(centred_codes(x2, act, true), qw.codes.view(at::kChar).to(at::kFloat).t());
     } else {
       const at::Tensor qa = quantize(x2, act, mult.is_signed, name);
-      acc = accumulate_float(qa, act.zero_point, qw.codes, qw.zero_point, mult);
+      acc = accumulate_float(qa, act.zero_point, qw.codes, qw.zero_point, mult, path);
     }
     return dequant_rows(std::move(acc), qw.scale * act.scale, bias).reshape(out_sizes);
   };
@@ -188,7 +509,7 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
 at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Conv2dGeometry& geo,
                          const Multiplier& mult, const QParams& act, WeightGranularity wg,
-                         const std::string& name, const QuantizedWeight* qw_cached) {
+                         const std::string& name, const QuantizedWeight* qw_cached, MatmulPath path) {
   if (x.dim() != 4 || weight.dim() != 4) {
     shape_error(name, fmt::format("conv2d needs a [B, C, H, W] input and a [Cout, C/groups, kh, "
                                   "kw] weight, got {} and {} dims",
@@ -222,7 +543,7 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
       const at::Tensor codes = mult.is_signed ? cg.to(at::kChar).view(at::kByte)
                                               : cg.add(act.zero_point).to(at::kByte);
       parts.push_back(accumulate_float(codes, act.zero_point, qw.codes.narrow(0, g * Ng, Ng),
-                                           qw.zero_point.narrow(0, g * Ng, Ng), mult));
+                                           qw.zero_point.narrow(0, g * Ng, Ng), mult, path));
     }
     const at::Tensor acc = G == 1 ? parts[0] : at::cat(parts, 1);
     return dequant_rows(acc, qw.scale * act.scale, bias)
@@ -243,7 +564,8 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
 }
 
 at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
-                         const QParams& qa, const QParams& qb, const std::string& name) {
+                         const QParams& qa, const QParams& qb, const std::string& name,
+                         MatmulPath path) {
   if (a.dim() < 2 || b.dim() != a.dim() || a.sizes().slice(0, a.dim() - 2) != b.sizes().slice(0, b.dim() - 2) ||
       a.size(-1) != b.size(-2)) {
     shape_error(name, fmt::format("matmul needs a [..., M, K] and b [..., K, N] with equal batch "
@@ -254,11 +576,14 @@ at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multipl
   auto out_sizes = a.sizes().vec();
   out_sizes.back() = N;
   auto approx = [&]() {
+    if (use_fused(a, mult, path)) {
+      return fused_bmm(a.detach(), b.detach(), mult, qa, qb, name, CpuKernel::automatic).reshape(out_sizes);
+    }
     const at::Tensor ca = quantize(a.detach(), qa, mult.is_signed, name + " (operand a)");
     const at::Tensor cb = quantize(b.detach(), qb, mult.is_signed, name + " (operand b)");
     const at::Tensor a3 = ca.reshape({-1, M, K});
     const at::Tensor b3 = cb.reshape({-1, K, N}).transpose(1, 2).contiguous();  // [batch, N, K]
-    at::Tensor acc = lut_bmm(a3, b3, mult).to(at::kLong);  // [batch, M, N]
+    at::Tensor acc = lut_bmm(a3, b3, mult, path).to(at::kLong);  // [batch, M, N]
     if (!mult.is_signed) {  // exact zero-point terms, as in quantized_matmul_int
       const int64_t za = qa.zero_point, zb = qb.zero_point;
       acc.sub_(a3.to(at::kLong).sum(2, true) * zb)

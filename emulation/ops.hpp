@@ -30,10 +30,14 @@ at::Tensor quantized_matmul_int(const at::Tensor& qa, int32_t za, const at::Tens
 /// y = x·Wᵀ + b through the multiplier. x: [..., K] float; weight: [N, K]; bias: [N] or none.
 /// `qw` (optional) are pre-quantized weights (the layer modules cache them).
 /// `name` names the layer in errors. Throws EMU-030 for NaN/Inf, EMU-031 for shape mismatches.
+/// `path` (all three ops): `automatic` sends an exact table through float BLAS and any other
+/// through the LUT kernels; `lut` forces the LUT kernels even for an exact table (tests, and
+/// checking the kernels on a real model); the result is the same bit for bit either way.
 at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Multiplier& mult,
                          const QParams& act, WeightGranularity wg, const std::string& name,
-                         const QuantizedWeight* qw = nullptr);
+                         const QuantizedWeight* qw = nullptr,
+                         MatmulPath path = MatmulPath::automatic);
 
 /// Conv2d geometry (elements; all ≥ 1 except padding ≥ 0).
 struct Conv2dGeometry {
@@ -46,11 +50,13 @@ struct Conv2dGeometry {
 at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Conv2dGeometry& geo,
                          const Multiplier& mult, const QParams& act, WeightGranularity wg,
-                         const std::string& name, const QuantizedWeight* qw = nullptr);
+                         const std::string& name, const QuantizedWeight* qw = nullptr,
+                         MatmulPath path = MatmulPath::automatic);
 
 /// Batched matmul a·b of two activations (Q·Kᵀ, attention·V): a [..., M, K], b [..., K, N]
 /// with equal batch dims. a is the multiplier's operand A (LUT row), b its operand B.
 at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
-                         const QParams& qa, const QParams& qb, const std::string& name);
+                         const QParams& qa, const QParams& qb, const std::string& name,
+                         MatmulPath path = MatmulPath::automatic);
 
 }  // namespace axx::emu

@@ -124,8 +124,39 @@ std::optional<double> SensitivityTable::drop(const std::string& layer, const std
   return jt->second;
 }
 
+namespace {
+
+// The result of `transaxx sensitivity` (emulation/train/train.hpp run_sensitivity):
+//   {"model": "<file>", "model_id": "<stem>@<sha12>", "baseline": {"exact8_top1": a, ...},
+//    "rows": [{"layer", "multiplier", "top1", "top5", "drop_top1"}, ...], ...}
+// read as a table: base = exact8_top1, drop = drop_top1, model = model_id (when present).
+SensitivityTable from_sensitivity_rows(const Json& j, const std::string& where) {
+  SensitivityTable s;
+  s.model = j.value("model_id", std::string());
+  if (!j.contains("baseline") || !j["baseline"].is_object() || !j["baseline"].contains("exact8_top1") ||
+      !j["baseline"]["exact8_top1"].is_number()) {
+    bad_sens(where, "baseline.exact8_top1", "must be the all-exact accuracy (rerun 'transaxx sensitivity')");
+  }
+  s.base_accuracy = j["baseline"]["exact8_top1"].get<double>();
+  if (!(s.base_accuracy >= 0 && s.base_accuracy <= 1)) bad_sens(where, "baseline.exact8_top1", "must be in [0, 1]");
+  if (!j["rows"].is_array()) bad_sens(where, "rows", "must be a list of {layer, multiplier, drop_top1}");
+  for (size_t i = 0; i < j["rows"].size(); ++i) {
+    const Json& r = j["rows"][i];
+    const std::string f = fmt::format("rows[{}]", i);
+    if (!r.is_object() || !r.contains("layer") || !r["layer"].is_string() || !r.contains("multiplier") ||
+        !r["multiplier"].is_string() || !r.contains("drop_top1") || !r["drop_top1"].is_number()) {
+      bad_sens(where, f, "must have 'layer', 'multiplier' (strings) and 'drop_top1' (a number)");
+    }
+    s.drops[r["layer"].get<std::string>()][r["multiplier"].get<std::string>()] = r["drop_top1"].get<double>();
+  }
+  return s;
+}
+
+}  // namespace
+
 SensitivityTable parse_sensitivity(const Json& j, const std::string& where) {
   if (!j.is_object()) bad_sens(where, "(top level)", "must be a JSON object");
+  if (j.contains("rows") && !j.contains("drops")) return from_sensitivity_rows(j, where);
   if (!j.contains("version") || j["version"] != 1) bad_sens(where, "version", "must be 1");
   SensitivityTable s;
   if (j.contains("model")) {

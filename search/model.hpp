@@ -64,7 +64,9 @@ struct SensitivityTable {
   std::optional<double> drop(const std::string& layer, const std::string& mult) const;
 };
 
-/// Throws SRC-007 naming the field when malformed.
+/// Throws SRC-007 naming the field when malformed. Also reads the output of `transaxx
+/// sensitivity` as it is (a "rows" list: drop = drop_top1, base = baseline.exact8_top1, model =
+/// model_id), so that file can be passed to the search directly.
 SensitivityTable parse_sensitivity(const Json& j, const std::string& where = "sensitivity");
 SensitivityTable load_sensitivity(const std::filesystem::path& path);
 Json to_json(const SensitivityTable& s);

@@ -7,6 +7,8 @@
 // 8-bit codes (the emulator's inner op), of FP32 matmul on the same M×K×N, their ratio, and a
 // bit-exactness check of the LUT result against the reference loop (on a row slice). "layer"
 // rows time the whole approximate Linear (quantize + LUT GEMM + dequantize) against at::linear.
+// "gemm_cuda" rows (only where this build has the CUDA kernels, LibTorch has CUDA and a device
+// exists) time the CUDA LUT GEMM against FP32 cuBLAS (at::matmul on the device), same shapes.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -24,6 +26,10 @@
 #include "common/json.hpp"
 #include "emulation/int_matmul.hpp"
 #include "emulation/ops.hpp"
+#if defined(AXX_HAVE_CUDA_KERNELS) && defined(AXX_TORCH_HAS_CUDA)
+#include <torch/cuda.h>
+#define AXX_BENCH_CUDA 1
+#endif
 
 using namespace axx::emu;
 
@@ -128,6 +134,10 @@ int main(int argc, char** argv) {
   out["batch"] = batch;
   out["timing"] = g_cpu_time ? "process CPU time" : "wall time";
   out["avx512_kernel"] = cpu_supports(CpuKernel::avx512);
+  // random_s8 stands for every catalog multiplier: the kernels' speed depends on the table only
+  // through fits_16bit() (max − min < 2^16), which holds for every multiplier with a 16-bit
+  // product (DESIGN.md "Operands"); exact tables are detected and go through BLAS.
+  out["table_independence"] = "LUT kernel speed is the same for every table with max-min < 2^16 (all 8x8->16-bit multipliers)";
   out["results"] = axx::Json::array();
 
   struct Variant {
@@ -187,6 +197,44 @@ int main(int argc, char** argv) {
       }
     }
   }
+#if defined(AXX_BENCH_CUDA)
+  if (at::hasCUDA()) {
+    auto sync = [] { torch::cuda::synchronize(); };
+    for (const auto& s : shapes) {
+      const at::Tensor a = at::randint(0, 256, {s.heads, s.M, s.K}, at::kByte).cuda();
+      const at::Tensor b = at::randint(0, 256, {s.heads, s.N, s.K}, at::kByte).cuda();
+      const at::Tensor af = at::randn({s.heads, s.M, s.K}).cuda(), bf = at::randn({s.heads, s.K, s.N}).cuda();
+      const double macs = double(s.heads) * s.M * s.N * s.K;
+      at::Tensor c;
+      const auto [tl, tf] = best_of(
+          reps,
+          [&] {
+            c = s.heads == 1 ? lut_matmul(a[0], b[0], *random_s8) : lut_bmm(a, b, *random_s8)[s.heads - 1];
+            sync();
+          },
+          [&] {
+            at::Tensor y = at::matmul(af, bf);
+            sync();
+          });
+      const at::Tensor ah = a[s.heads - 1].cpu(), bh = b[s.heads - 1].cpu(), ch = c.cpu();
+      out["results"].push_back({{"op", "gemm_cuda"},
+                                {"shape", s.name},
+                                {"M", s.M},
+                                {"K", s.K},
+                                {"N", s.N},
+                                {"batch_of", s.heads},
+                                {"multiplier", "random_s8"},
+                                {"lut_gmacs", macs / tl / 1e9},
+                                {"cublas_fp32_gmacs", macs / tf / 1e9},
+                                {"ratio", tf / tl},
+                                {"bit_exact", bit_exact(ah, bh, *random_s8, ch)}});
+    }
+  } else {
+    out["cuda"] = "LibTorch has CUDA but no device was found; CUDA rows skipped";
+  }
+#else
+  out["cuda"] = "this build has no CUDA LUT kernels or LibTorch is CPU-only; CUDA rows skipped";
+#endif
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

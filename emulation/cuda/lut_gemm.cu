@@ -80,6 +80,25 @@ void lut_gemm_device(int64_t M, int64_t N, int64_t K, const uint8_t* A, int64_t 
   check(cudaGetLastError(), "kernel launch");
 }
 
+std::shared_ptr<const int32_t> upload_lut(const int32_t* host_lut, int device) {
+  int previous = 0;
+  check(cudaGetDevice(&previous), "cudaGetDevice");
+  check(cudaSetDevice(device), "cudaSetDevice");
+  int32_t* d = nullptr;
+  check(cudaMalloc(&d, 65536 * sizeof(int32_t)), "cudaMalloc (LUT)");
+  const cudaError_t e = cudaMemcpy(d, host_lut, 65536 * sizeof(int32_t), cudaMemcpyHostToDevice);
+  if (e != cudaSuccess) cudaFree(d);
+  check(e, "cudaMemcpy (LUT)");
+  cudaSetDevice(previous);
+  return std::shared_ptr<const int32_t>(d, [device](const int32_t* p) {
+    int cur = 0;
+    if (cudaGetDevice(&cur) == cudaSuccess && cudaSetDevice(device) == cudaSuccess) {
+      cudaFree(const_cast<int32_t*>(p));
+      cudaSetDevice(cur);
+    }
+  });
+}
+
 void lut_gemm_host(int64_t M, int64_t N, int64_t K, const uint8_t* A, const uint8_t* B,
                    const int32_t* lut, int32_t* C) {
   uint8_t *dA = nullptr, *dB = nullptr;

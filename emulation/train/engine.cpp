@@ -20,13 +20,13 @@ void set_threads(int threads) {
   at::set_num_threads(threads);
 }
 
-void check_fits(const models::VitConfig& c, const data::Dataset& d) {
+void check_fits(const imp::InputSpec& c, const data::Dataset& d) {
   if (d.size() == 0) throw Error("TRN-002", fmt::format("dataset {} is empty", d.name));
   const auto s = d.images.sizes();
-  if (s[1] != c.in_chans || s[2] != c.img_size || s[3] != c.img_size) {
+  if (s[1] != c.channels || s[2] != c.image_size || s[3] != c.image_size) {
     throw Error("TRN-002", fmt::format("dataset {} has {}x{}x{} images (CxHxW) but the model takes {}x{}x{}; pick a "
                                        "preset for this image size (see `transaxx train --help`)",
-                                       d.name, s[1], s[2], s[3], c.in_chans, c.img_size, c.img_size));
+                                       d.name, s[1], s[2], s[3], c.channels, c.image_size, c.image_size));
   }
   if (int64_t(d.classes.size()) > c.num_classes) {
     throw Error("TRN-002", fmt::format("dataset {} has {} classes but the model only {}", d.name, d.classes.size(),
@@ -34,9 +34,12 @@ void check_fits(const models::VitConfig& c, const data::Dataset& d) {
   }
 }
 
-Accuracy evaluate(models::VisionTransformer& m, const data::Dataset& d, int64_t batch, const std::string& label,
-                  bool progress) {
-  check_fits(m->config(), d);
+void check_fits(const models::VitConfig& c, const data::Dataset& d) {
+  check_fits(imp::InputSpec{c.in_chans, c.img_size, c.num_classes}, d);
+}
+
+Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const std::string& label, bool progress) {
+  check_fits(m.input(), d);
   if (batch < 1) throw UsageError("TRN-001", "batch size must be >= 1");
   torch::NoGradGuard ng;
   m->eval();
@@ -44,10 +47,10 @@ Accuracy evaluate(models::VisionTransformer& m, const data::Dataset& d, int64_t 
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>(label, size_t(d.size()), "images");
   int64_t c1 = 0, c5 = 0;
-  const int64_t k = std::min<int64_t>(5, m->config().num_classes);
+  const int64_t k = std::min<int64_t>(5, m.input().num_classes);
   for (int64_t b = 0; b < d.size(); b += batch) {
     const int64_t n = std::min(batch, d.size() - b);
-    at::Tensor logits = m->forward(d.images.narrow(0, b, n));
+    at::Tensor logits = m.forward(d.images.narrow(0, b, n));
     at::Tensor y = d.labels.narrow(0, b, n);
     at::Tensor topk = std::get<1>(logits.topk(k, 1));
     at::Tensor hit = topk.eq(y.unsqueeze(1));
@@ -71,6 +74,21 @@ models::VisionTransformer load_model(const std::string& path, const std::string&
   return models::load_vit(path, &c);
 }
 
+Model load_any_model(const std::string& path, const imp::ModelFileOptions& o) {
+  if (path.empty()) {
+    throw UsageError("TRN-001", "--model is required (.safetensors from `transaxx train` or timm, or TorchScript .pt)");
+  }
+  return imp::load_model_file(path, o);
+}
+
+Model load_any_model(const EvalOptions& o) {
+  imp::ModelFileOptions f;
+  f.preset = o.preset;
+  f.num_heads = o.heads;
+  f.input = {o.channels, o.image_size, o.num_classes};
+  return load_any_model(o.model, f);
+}
+
 data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed) {
   if (n < 1) throw UsageError("TRN-001", fmt::format("--calib-images {}: must be >= 1", n));
   data::DatasetSpec s = test_spec;
@@ -82,25 +100,25 @@ data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n
   return data::random_subset(d, n, seed + 7919);
 }
 
-void reset_to_fp32(models::VisionTransformer& m) {
+void reset_to_fp32(const Model& m) {
   emu::ApproxConfig c;
   c.default_multiplier = "fp32";
   emu::apply_config(*m, c, emu::MultiplierLibrary());
   for (auto& kv : emu::approximable_layers(*m)) kv.second->state().ranges.clear();
 }
 
-void calibrate(models::VisionTransformer& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
-               int64_t batch, const std::string& save_path) {
-  check_fits(m->config(), calib);
+void calibrate(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s, int64_t batch,
+               const std::string& save_path) {
+  check_fits(m.input(), calib);
   torch::NoGradGuard ng;
   m->eval();
   emu::begin_calibration(*m);
-  for (int64_t b = 0; b < calib.size(); b += batch) m->forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
   const emu::CalibrationResult r = emu::end_calibration(*m, s);
   if (!save_path.empty()) emu::save_calibration(save_path, r);
 }
 
-emu::ApproxConfig quantize_model(models::VisionTransformer& m, const QuantOptions& q, const data::Dataset& calib,
+emu::ApproxConfig quantize_model(const Model& m, const QuantOptions& q, const data::Dataset& calib,
                                  int64_t batch) {
   emu::ApproxConfig cfg;
   emu::MultiplierLibrary lib;

@@ -8,6 +8,7 @@
 
 #include "emulation/config.hpp"
 #include "emulation/data/dataset.hpp"
+#include "emulation/import/model_file.hpp"
 #include "emulation/models/vit.hpp"
 #include "emulation/train/train.hpp"
 
@@ -19,32 +20,43 @@ struct Accuracy {
   double seconds = 0;
 };
 
+/// Any model the commands take: a native ViT (converts implicitly, so callers that pass a
+/// models::VisionTransformer compile unchanged) or an imported TorchScript model
+/// (emulation/import/model_file.hpp). m.forward(x), m.input(), *m is the module tree.
+using Model = imp::ModelHandle;
+
 /// Sets LibTorch's thread count (TRN-001 when < 1).
 void set_threads(int threads);
 
 /// Top-1/top-5 of the model on d (eval mode, no grad), in batches.
-Accuracy evaluate(models::VisionTransformer& m, const data::Dataset& d, int64_t batch, const std::string& label,
+Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const std::string& label,
                   bool progress);
 
 /// Throws TRN-002 when the dataset's images or classes don't fit the model.
+void check_fits(const imp::InputSpec& c, const data::Dataset& d);
 void check_fits(const models::VitConfig& c, const data::Dataset& d);
 
 /// Loads a model file (preset only for files without transaxx metadata).
 models::VisionTransformer load_model(const std::string& path, const std::string& preset);
+/// Loads any model file: .safetensors (native or timm-named; o.preset / o.num_heads for timm
+/// files) or TorchScript (.pt/.pth/.ts; input spec from o.input, else the sidecar JSON).
+Model load_any_model(const std::string& path, const imp::ModelFileOptions& o);
+/// The same with the model options of a command (model, preset, heads, input spec).
+Model load_any_model(const EvalOptions& o);
 
 /// The calibration set of a dataset spec: its "train" split (seeded random subset of n images).
 data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed);
 
 /// Configures the model per q (fp32: every layer unquantized) and calibrates it on calib.
 /// Returns the config applied (for reports).
-emu::ApproxConfig quantize_model(models::VisionTransformer& m, const QuantOptions& q, const data::Dataset& calib,
+emu::ApproxConfig quantize_model(const Model& m, const QuantOptions& q, const data::Dataset& calib,
                                  int64_t batch);
 
 /// Sets every approximable layer back to FP32.
-void reset_to_fp32(models::VisionTransformer& m);
+void reset_to_fp32(const Model& m);
 
 /// Calibrates activation ranges of the configured model on calib.
-void calibrate(models::VisionTransformer& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
+void calibrate(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
                int64_t batch, const std::string& save_path = "");
 
 /// Linear warm-up then cosine decay: lr at step (0-based) of total.

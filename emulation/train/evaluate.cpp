@@ -12,6 +12,7 @@
 #include "common/image.hpp"
 #include "common/progress.hpp"
 #include "emulation/train/engine.hpp"
+#include "emulation/train/layer_stats.hpp"
 
 namespace axx::train {
 
@@ -19,9 +20,9 @@ namespace fs = std::filesystem;
 
 Json evaluate_model(const EvalOptions& o) {
   set_threads(o.run.threads);
-  models::VisionTransformer m = load_model(o.model, o.preset);
+  const Model m = load_any_model(o);
   const data::Dataset test = data::load_dataset(o.data);
-  check_fits(m->config(), test);
+  check_fits(m.input(), test);
   Json r;
   r["model"] = o.model;
   r["dataset"] = test.name;
@@ -100,9 +101,9 @@ Json run_sensitivity(const SensitivityOptions& o) {
       if (n != "exact" && n != "exact_s8" && n != "exact_u8") mults.push_back(n);
   }
   for (const auto& n : mults) lib.get(n);  // EMU-011 with the valid names, before any work
-  models::VisionTransformer m = load_model(e.model, e.preset);
+  const Model m = load_any_model(e);
   const data::Dataset test = data::load_dataset(e.data);
-  check_fits(m->config(), test);
+  check_fits(m.input(), test);
   const data::Dataset calib = load_calibration_set(e.data, e.quant.calib_images, e.run.seed);
 
   std::vector<std::string> layers = o.layers;
@@ -149,6 +150,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
   const fs::path dir = o.out_dir;
   ensure_writable_dir(dir);
   Json r = {{"model", e.model},
+            {"model_id", model_identifier(e.model)},  // the search checks it (search/model.hpp)
             {"dataset", test.name},
             {"images", test.size()},
             {"library", o.library},

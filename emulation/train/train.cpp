@@ -29,7 +29,7 @@ Json acc_json(const Accuracy& a) {
 }
 
 // AdamW with timm's grouping: no weight decay on biases, norms, class token and position embedding.
-std::unique_ptr<torch::optim::AdamW> make_optimizer(models::VisionTransformer& m, double lr, double wd) {
+std::unique_ptr<torch::optim::AdamW> make_optimizer(const Model& m, double lr, double wd) {
   std::vector<at::Tensor> decay, no_decay;
   for (auto& p : m->named_parameters()) {
     const std::string& n = p.key();
@@ -51,7 +51,7 @@ struct EpochStats {
 };
 
 // One pass over the (shuffled) training set, stopping early at `max_step` (global step count).
-EpochStats run_epoch(models::VisionTransformer& m, torch::optim::AdamW& opt, const data::Dataset& d, int64_t batch,
+EpochStats run_epoch(const Model& m, torch::optim::AdamW& opt, const data::Dataset& d, int64_t batch,
                      int64_t& step, int64_t total_steps, int64_t max_step, double peak, double floor,
                      int64_t warmup, double smoothing, bool augment, bool flip, uint64_t seed, const std::string& label,
                      bool progress) {
@@ -72,7 +72,7 @@ EpochStats run_epoch(models::VisionTransformer& m, torch::optim::AdamW& opt, con
     if (augment) x = augment_batch(x, flip, g);
     set_lr(opt, schedule_lr(step, total_steps, peak, floor, warmup));
     opt.zero_grad();
-    at::Tensor logits = m->forward(x);
+    at::Tensor logits = m.forward(x);
     at::Tensor loss = F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(smoothing));
     loss.backward();
     opt.step();
@@ -205,10 +205,10 @@ Json finetune_model(const FinetuneOptions& o) {
   set_threads(o.eval.run.threads);
   const auto t0 = Clock::now();
   if (o.eval.quant.mode == "fp32") throw UsageError("TRN-001", "finetune needs a quantized mode (--config or exact8)");
-  models::VisionTransformer m = load_model(o.eval.model, o.eval.preset);
+  const Model m = load_any_model(o.eval);
   const data::Dataset test = data::load_dataset(o.eval.data);
   const data::Dataset train = data::load_dataset(o.train_data);
-  check_fits(m->config(), train);
+  check_fits(m.input(), train);
   const data::Dataset calib = load_calibration_set(o.eval.data, o.eval.quant.calib_images, o.eval.run.seed);
   const emu::ApproxConfig cfg = quantize_model(m, o.eval.quant, calib, o.eval.run.batch_size);
   const Accuracy before = evaluate(m, test, o.eval.run.batch_size, "before", o.eval.run.progress);
@@ -231,7 +231,8 @@ Json finetune_model(const FinetuneOptions& o) {
   Json r = {{"before", acc_json(before)}, {"after", acc_json(after)}, {"steps", step}, {"seconds", since(t0)},
             {"config", emu::to_json(cfg)}};
   if (!o.out.empty()) {
-    models::save_vit(m, o.out, {{"axx.finetuned_with", o.eval.quant.config.empty() ? o.eval.quant.mode : o.eval.quant.config}});
+    // In the model's own format: safetensors for a native ViT, TorchScript for an imported one.
+    m.save(o.out, {{"axx.finetuned_with", o.eval.quant.config.empty() ? o.eval.quant.mode : o.eval.quant.config}});
     r["model"] = o.out;
   }
   return r;

@@ -61,8 +61,11 @@ Json train_model(const TrainOptions& o);
 
 struct EvalOptions {
   RunOptions run;
-  std::string model;                   ///< safetensors file
+  std::string model;                   ///< .safetensors (native or timm) or TorchScript .pt/.pth/.ts
   std::string preset;                  ///< only for files without transaxx metadata
+  int64_t heads = 0;                   ///< timm safetensors: attention heads (0 = preset's, else dim / 64)
+  /// TorchScript input spec (values > 0 override the sidecar JSON model.json next to model.pt).
+  int64_t channels = 0, image_size = 0, num_classes = 0;
   data::DatasetSpec data{"fashion-mnist", "", "test", 0, 224};
   QuantOptions quant;
 };
