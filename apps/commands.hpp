@@ -16,4 +16,10 @@ void add_hwgen_commands(CLI::App& app);
 /// `train`, `eval`, `sensitivity`, `finetune` (cmd_model.cpp); nothing without LibTorch.
 void add_model_commands(CLI::App& app);
 
+/// `layers`, `search` (cmd_search.cpp); nothing without LibTorch.
+void add_search_commands(CLI::App& app);
+
+/// `flow run | check | keys | stages` (cmd_flow.cpp).
+void add_flow_commands(CLI::App& app);
+
 }  // namespace axx::app

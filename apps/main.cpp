@@ -1,6 +1,10 @@
 // transaxx — the command-line program. Thin: the subcommands (commands.hpp) parse their
 // arguments and call the libraries; main() maps errors to exit codes (1 failure, 2 bad usage).
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,14 +16,42 @@
 #define AXX_VERSION "0.0.0"
 #endif
 
+namespace {
+
+/// LibTorch's OpenMP threads spin-wait between parallel regions by default; beside OpenBLAS's
+/// own threads on a few cores that costs several times the work (measured on 2 cores: exact
+/// 8-bit eval 44 instead of 778 images/s, fp32 397 instead of 1442). libgomp reads
+/// OMP_WAIT_POLICY when it is loaded, before main(), so the model commands set it and re-exec
+/// themselves once. A value the user set is kept.
+void use_passive_openmp(int argc, char** argv) {
+#ifdef AXX_HAVE_MODELS
+  static const char* kTorchCommands[] = {"train", "eval", "sensitivity", "finetune", "layers", "search"};
+  if (argc < 2 || std::getenv("OMP_WAIT_POLICY")) return;
+  bool torch = false;
+  for (const char* c : kTorchCommands) torch |= std::strcmp(argv[1], c) == 0;
+  if (!torch) return;
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+#else
+  (void)argc;
+  (void)argv;
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  use_passive_openmp(argc, argv);
   CLI::App app{"transaxx — approximate multipliers for Vision Transformers, from Verilog to accelerator.\n"
-               "Characterize multipliers with Yosys and Verilator, build libraries of them."};
+               "Characterize multipliers, emulate ViTs with them, search per-layer mixes, generate the accelerator;\n"
+               "`transaxx flow run examples/demo/flow.toml` does all of it."};
   app.set_version_flag("--version", std::string("transaxx ") + AXX_VERSION);
   app.require_subcommand(1);
   axx::app::add_characterize_commands(app);
   axx::app::add_hwgen_commands(app);
   axx::app::add_model_commands(app);
+  axx::app::add_search_commands(app);
+  axx::app::add_flow_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -28,7 +28,7 @@
 namespace axx::flows {
 
 /// Bump when stage commands change so that old run folders rerun.
-constexpr int kFlowVersion = 1;
+constexpr int kFlowVersion = 2;
 
 /// What one stage sees while it runs.
 class StageContext {

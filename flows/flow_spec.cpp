@@ -56,7 +56,7 @@ const std::vector<FlowKey>& flow_keys() {
       list("characterize", "only", "multiplier names to keep from the inputs (empty = all)"),
       str("characterize", "library", "", "an existing library folder to use instead of characterizing", {}, true),
 
-      str("model", "file", "", "model file (.safetensors); empty = train one (train = true)", {}, true),
+      str("model", "file", "", "model file: .safetensors (native or timm names) or TorchScript .pt with its sidecar .json; empty = train one", {}, true),
       str("model", "preset", "", "model preset: shape for timm files, or the architecture to train"),
       boolean("model", "train", false, "train the model from scratch with `transaxx train`"),
       integer("model", "epochs", 6, 1, 10000, "training epochs"),

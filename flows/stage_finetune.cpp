@@ -15,18 +15,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Front points of the search (power ascending) with absolute config paths.
+/// Front points of the search's own algorithm (power ascending) with absolute config paths and
+/// "test_accuracy": the re-measurement on the whole test set when the search made one.
 std::vector<Json> front_points(const Json& search) {
-  const fs::path front = search.at("front").get<std::string>();
-  const Json f = read_json_file(front);
+  const fs::path dir = search.at("dir").get<std::string>();
+  const Json summary = read_json_file(search.at("summary").get<std::string>());
   std::vector<Json> pts;
-  for (size_t i = 0; i < f.at("points").size(); ++i) {
-    Json p = f.at("points")[i];
-    p["index"] = i;
-    p["config"] = (front.parent_path() / p.at("config_file").get<std::string>()).string();
-    // Prefer the full-test-set re-measurement when the search made one.
-    if (!p.contains("test_accuracy")) p["test_accuracy"] = p.at("accuracy");
-    pts.push_back(p);
+  for (const auto& a : summary.at("algorithms")) {
+    if (a.at("algo") != search.at("algo")) continue;
+    for (size_t i = 0; i < a.at("points").size(); ++i) {
+      Json p = a.at("points")[i];
+      p["index"] = i;
+      p["config"] = (dir / p.at("config_file").get<std::string>()).string();
+      p["test_accuracy"] = p.contains("accuracy_full") ? p.at("accuracy_full") : p.at("accuracy");
+      pts.push_back(p);
+    }
   }
   std::stable_sort(pts.begin(), pts.end(),
                    [](const Json& a, const Json& b) { return a["power_rel"].get<double>() < b["power_rel"].get<double>(); });
@@ -98,6 +101,7 @@ StageDef finetune_stage() {
                         {"power_rel", p.at("power_rel")},
                         {"energy_pj", p.value("energy_pj", 0.0)},
                         {"search_accuracy", p.at("accuracy")},
+                        {"test_accuracy", p.at("test_accuracy")},
                         {"before_top1", r.at("before").at("top1")},
                         {"after_top1", r.at("after").at("top1")},
                         {"steps", r.value("steps", int64_t{0})},

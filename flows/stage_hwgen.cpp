@@ -18,7 +18,8 @@ bool design_is_signed(const std::string& config_path, const std::string& library
   const Json lib = read_json_file(fs::path(library) / "library.json");
   std::vector<std::string> names;
   if (cfg.contains("default") && cfg["default"].is_string()) names.push_back(cfg["default"].get<std::string>());
-  for (const auto& [layer, m] : cfg.value("layers", Json::object()).items()) names.push_back(m.get<std::string>());
+  const Json layers = cfg.value("layers", Json::object());
+  for (const auto& [layer, m] : layers.items()) names.push_back(m.get<std::string>());
   for (const auto& n : names) {
     for (const auto& m : lib.at("multipliers")) {
       if (m.value("name", "") == n) return m.value("signed", true);

@@ -93,7 +93,8 @@ StageDef report_stage() {
     auto collect = [&](const std::string& cfg_path) {
       const Json cfg = read_json_file(cfg_path);
       if (cfg.contains("default") && cfg["default"].is_string()) used.insert(cfg["default"].get<std::string>());
-      for (const auto& [layer, m] : cfg.value("layers", Json::object()).items()) used.insert(m.get<std::string>());
+      const Json layers = cfg.value("layers", Json::object());
+  for (const auto& [layer, m] : layers.items()) used.insert(m.get<std::string>());
     };
     for (const auto& p : ft.at("points")) collect(p.at("config").get<std::string>());
     collect(hw.at("config").get<std::string>());
@@ -196,7 +197,7 @@ StageDef report_stage() {
 
     // 5. Chosen configurations.
     h += "<h2>5. Chosen configurations</h2>\n<table><tr><th class=\"l\">point</th><th>multiplier power (rel. "
-         "exact)</th><th>multiplier energy / image</th><th>top-1 in search</th><th>top-1 before fine-tuning</th><th>top-1 "
+         "exact)</th><th>multiplier energy / image</th><th>top-1 in search (subset)</th><th>top-1 before fine-tuning</th><th>top-1 "
          "after</th><th class=\"l\">config</th></tr>\n";
     size_t k = 0;
     for (const auto& p : ft.at("points")) {

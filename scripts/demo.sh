@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what transaxx needs, builds it, and runs the main job: characterize the built-in
-# multiplier library (Yosys + Verilator + OSU 0.18 um cells) into runs/library/.
+# Installs what transaxx needs, builds it, and runs the main job: the demo co-design flow
+# (examples/demo/flow.toml) — characterize the built-in signed multipliers (Yosys + Verilator +
+# OSU 0.18 um cells), emulate the shipped Fashion-MNIST ViT with them, measure per-layer
+# sensitivity, search the accuracy-power front (MCTS against NSGA-II and random), fine-tune the
+# chosen points, generate and verify the systolic-array accelerator, and write the report.
+# Killed halfway, it continues where it stopped when run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-./build/apps/transaxx library build --out runs/library -j "$(nproc)"
+./build/apps/transaxx flow run examples/demo/flow.toml
 echo
-echo "Library: runs/library/library.csv, scatter plot runs/library/library.svg,"
-echo "one record (.json), LUT (.npy) and error map (.error.svg) per multiplier."
+echo "Report: runs/demo/report/report.html (self-contained; the numbers are in report.json)."
