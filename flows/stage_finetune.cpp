@@ -1,7 +1,8 @@
 // Flow stage "finetune": approximation-aware retraining (`transaxx finetune`, straight-through
 // estimator) of the chosen front points. Chosen, in order: the cheapest point whose accuracy is
 // within [finetune] max_drop of exact 8-bit, then the cheapest point of all, then the next
-// cheapest — the ones where fine-tuning has something to win back.
+// cheapest — the ones where fine-tuning has something to win back. Points come from the
+// combined front of the search and its baselines (all measured the same way).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,25 +16,35 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Front points of the search's own algorithm (power ascending) with absolute config paths and
-/// "test_accuracy": the re-measurement on the whole test set when the search made one.
+/// The measured front of the search and its baselines together (power ascending, accuracy
+/// rising): every algorithm's front points, re-measured on the test set where the search did
+/// so ("test_accuracy"), keeping those no other point dominates. Each point carries its "algo"
+/// and an absolute "config" path.
 std::vector<Json> front_points(const Json& search) {
   const fs::path dir = search.at("dir").get<std::string>();
   const Json summary = read_json_file(search.at("summary").get<std::string>());
-  std::vector<Json> pts;
+  std::vector<Json> all;
   for (const auto& a : summary.at("algorithms")) {
-    if (a.at("algo") != search.at("algo")) continue;
-    for (size_t i = 0; i < a.at("points").size(); ++i) {
-      Json p = a.at("points")[i];
-      p["index"] = i;
+    for (const auto& q : a.at("points")) {
+      Json p = q;
+      p["algo"] = a.at("algo");
       p["config"] = (dir / p.at("config_file").get<std::string>()).string();
       p["test_accuracy"] = p.contains("accuracy_full") ? p.at("accuracy_full") : p.at("accuracy");
-      pts.push_back(p);
+      all.push_back(p);
     }
   }
-  std::stable_sort(pts.begin(), pts.end(),
-                   [](const Json& a, const Json& b) { return a["power_rel"].get<double>() < b["power_rel"].get<double>(); });
-  return pts;
+  // Power ascending, then accuracy descending: a point is kept when it beats every cheaper one.
+  std::stable_sort(all.begin(), all.end(), [](const Json& a, const Json& b) {
+    const double pa = a["power_rel"].get<double>(), pb = b["power_rel"].get<double>();
+    return pa != pb ? pa < pb : a["test_accuracy"].get<double>() > b["test_accuracy"].get<double>();
+  });
+  std::vector<Json> front;
+  for (auto& p : all) {
+    if (!front.empty() && p["test_accuracy"].get<double>() <= front.back()["test_accuracy"].get<double>()) continue;
+    p["index"] = front.size();
+    front.push_back(p);
+  }
+  return front;
 }
 
 }  // namespace
@@ -97,6 +108,7 @@ StageDef finetune_stage() {
       ctx.run(fmt::format("finetune-point{}", k), args);
       const Json r = read_json_file(dir / "result.json");
       points.push_back({{"front_index", p.at("index")},
+                        {"algo", p.at("algo")},
                         {"config", p.at("config")},
                         {"power_rel", p.at("power_rel")},
                         {"energy_pj", p.value("energy_pj", 0.0)},

@@ -112,6 +112,12 @@ TEST_F(FlowE2E, EveryStageRunsAndItsArtefactsHoldWhatTheyMust) {
   EXPECT_EQ(man.at("verification").at("simulation").at("errors"), 0);
   EXPECT_EQ(man.at("verification").at("simulation").at("cycles_match_model"), true);
   EXPECT_GT(man.at("verification").at("synthesis").at("area_um2").get<double>(), 0);
+  // Power came from operands recorded in the model's layers, not from random stimuli.
+  const Json hw = read_json_file(dir() / "hwgen/stage.json");
+  EXPECT_NE(hw.at("outputs").at("power_operands"), "uniform random");
+  const std::string hwlog = read_file(dir() / "hwgen/logs/01-hwgen.log");
+  EXPECT_NE(hwlog.find("--operands-a"), std::string::npos) << hwlog.substr(0, 2000);
+  EXPECT_NE(hwlog.find("model.s8.a.npy"), std::string::npos);
 
   // The report: every section, inline pictures, no external references.
   const std::string html = read_file(dir() / "report/report.html");
