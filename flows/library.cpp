@@ -295,20 +295,37 @@ Json load_library_index(const fs::path& dir) {
                                         "`transaxx library build --out {}`",
                                         dir.string(), dir.string()));
   }
-  return read_json_file(idx);
+  Json j = read_json_file(idx);
+  if (!j.is_object() || !j.contains("multipliers") || !j["multipliers"].is_array()) {
+    throw Error("LIBR-002", fmt::format("{}: expected an object with a \"multipliers\" list (as `transaxx library "
+                                        "build` writes it); rebuild the library with `transaxx library build --out {}`",
+                                        idx.string(), dir.string()));
+  }
+  for (size_t i = 0; i < j["multipliers"].size(); ++i) {
+    const Json& m = j["multipliers"][i];
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) {
+      throw Error("LIBR-002", fmt::format("{}: multipliers[{}] has no \"name\"; rebuild the library with `transaxx "
+                                          "library build --out {}`",
+                                          idx.string(), i, dir.string()));
+    }
+  }
+  return j;
 }
 
 std::string format_library_table(const Json& lib) {
   std::string s = fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", "name", "signed", "MAE%",
                               "WCE%", "area um2", "delay ns", "power uW", "rel", "pareto");
+  // A field a hand-made index lacks shows as "-" rather than failing the listing.
+  auto num = [](const Json& m, const char* key, const char* spec) {
+    return m.contains(key) && m[key].is_number() ? fmt::format(fmt::runtime(spec), m[key].get<double>())
+                                                 : std::string("-");
+  };
   for (const auto& m : lib["multipliers"]) {
-    s += fmt::format("{:<28} {:<8} {:>9.4g} {:>9.4g} {:>9.1f} {:>8.3f} {:>9.2f} {:>7} {}\n",
-                     m["name"].get<std::string>(), m["signed"].get<bool>() ? "signed" : "unsigned",
-                     m["mae_pct"].get<double>(), m["wce_pct"].get<double>(), m["area_um2"].get<double>(),
-                     m["delay_ns"].get<double>(), m["power_uw"].get<double>(),
-                     m["power_rel_exact"].is_null() ? std::string("-")
-                                                    : fmt::format("{:.3f}", m["power_rel_exact"].get<double>()),
-                     m["pareto"].get<bool>() ? "*" : "");
+    const bool is_signed = m.value("signed", false);
+    s += fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", m["name"].get<std::string>(),
+                     is_signed ? "signed" : "unsigned", num(m, "mae_pct", "{:.4g}"), num(m, "wce_pct", "{:.4g}"),
+                     num(m, "area_um2", "{:.1f}"), num(m, "delay_ns", "{:.3f}"), num(m, "power_uw", "{:.2f}"),
+                     num(m, "power_rel_exact", "{:.3f}"), m.value("pareto", false) ? "*" : "");
   }
   return s;
 }

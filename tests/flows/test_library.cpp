@@ -162,3 +162,21 @@ TEST(Library, OnlyKeepsTheNamedMultipliersAndRejectsUnknownNames) {
   EXPECT_EQ(names, (std::set<std::string>{"exact_u8", "etm_u8_l3"}));
   fs::remove_all(d);
 }
+
+TEST(Library, MalformedIndexIsLibr002NotACrash) {
+  const fs::path d = test::temp_dir("lib-badindex");
+  write_file_atomic(d / "library.json", "[1, 2]");
+  auto r = test::run_cli({"library", "list", d.string()});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.output.find("LIBR-002"), std::string::npos) << r.output;
+  write_file_atomic(d / "library.json", R"({"multipliers": [{"signed": true}]})");
+  r = test::run_cli({"library", "list", d.string()});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.output.find("multipliers[0]"), std::string::npos) << r.output;
+  // Fields a hand-made index lacks are shown as "-".
+  write_file_atomic(d / "library.json", R"({"multipliers": [{"name": "mine", "signed": true}]})");
+  r = test::run_cli({"library", "list", d.string()});
+  EXPECT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("mine"), std::string::npos) << r.output;
+  fs::remove_all(d);
+}
