@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_timing.hpp"
 #include "common/json.hpp"
 #include "emulation/int_matmul.hpp"
 #include "emulation/ops.hpp"
@@ -37,33 +38,8 @@ namespace {
 
 bool g_cpu_time = false;
 
-// Wall time, or with --cpu-time the CPU time of the whole process (all threads): on a machine
-// shared with other jobs a single-threaded run (--threads 1, OPENBLAS_NUM_THREADS=1) then
-// measures the work itself, not the time slices it got.
-double seconds(const std::function<void()>& f) {
-  if (g_cpu_time) {
-    timespec a{}, b{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-    f();
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-    return double(b.tv_sec - a.tv_sec) + 1e-9 * double(b.tv_nsec - a.tv_nsec);
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// Best of `reps`, alternating the two candidates so that load from other processes on a shared
-// machine hits both alike.
 std::pair<double, double> best_of(int reps, const std::function<void()>& a, const std::function<void()>& b) {
-  a();
-  b();
-  double ta = 1e30, tb = 1e30;
-  for (int i = 0; i < reps; ++i) {
-    ta = std::min(ta, seconds(a));
-    tb = std::min(tb, seconds(b));
-  }
-  return {ta, tb};
+  return axx::bench::best_of(reps, a, b, g_cpu_time);
 }
 
 bool bit_exact(const at::Tensor& a, const at::Tensor& b, const Multiplier& m, const at::Tensor& c) {

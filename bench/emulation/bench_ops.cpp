@@ -18,6 +18,7 @@
 #include <random>
 #include <string>
 
+#include "bench/bench_timing.hpp"
 #include "common/json.hpp"
 #include "emulation/ops.hpp"
 
@@ -27,31 +28,8 @@ namespace {
 
 bool g_cpu_time = false;
 
-// Wall time, or with --cpu-time 1 the process CPU time (for --threads 1 runs on a shared
-// machine: the work itself, not the time slices it got).
-double seconds(const std::function<void()>& f) {
-  if (g_cpu_time) {
-    timespec a{}, b{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-    f();
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-    return double(b.tv_sec - a.tv_sec) + 1e-9 * double(b.tv_nsec - a.tv_nsec);
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// Best of reps, the candidates alternated so that load from other processes hits both alike.
 std::pair<double, double> best_of(int reps, const std::function<void()>& a, const std::function<void()>& b) {
-  a();
-  b();
-  double ta = 1e30, tb = 1e30;
-  for (int i = 0; i < reps; ++i) {
-    ta = std::min(ta, seconds(a));
-    tb = std::min(tb, seconds(b));
-  }
-  return {ta, tb};
+  return axx::bench::best_of(reps, a, b, g_cpu_time);
 }
 
 std::shared_ptr<const Multiplier> truncated(bool is_signed) {

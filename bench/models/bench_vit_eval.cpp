@@ -20,6 +20,7 @@
 #include <iostream>
 #include <string>
 
+#include "bench/bench_timing.hpp"
 #include "common/json.hpp"
 #include "common/npy.hpp"
 #include "emulation/train/engine.hpp"
@@ -109,11 +110,7 @@ int main(int argc, char** argv) {
       train::quantize_model(nets.back(), q, calib, batch);
       train::evaluate(nets.back(), test, batch, "", false);  // warm-up (weight quantization cached)
     }
-    auto cpu_seconds = [] {
-      timespec t{};
-      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-      return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-    };
+    auto cpu_seconds = axx::bench::process_cpu_seconds;
     std::vector<double> best(run.size(), 1e300);
     std::vector<train::Accuracy> acc(run.size());
     for (int r = 0; r < reps; ++r) {
