@@ -4,10 +4,13 @@
 #pragma once
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
+#include <thread>
 #include <utility>
 
 namespace axx::bench {
@@ -33,16 +36,36 @@ inline double seconds(const std::function<void()>& f, bool cpu_time) {
 
 /// Best of `reps` for a and b after one warm-up each, alternating the two so that load from
 /// other processes hits both alike.
+///
+/// `settle_a` > 0: before each timing of a, sleep that long, and time b right after an untimed
+/// call of its own. For a = LUT kernel, b = OpenBLAS sgemm: OpenBLAS's worker threads keep
+/// polling for work for 2^28 TSC ticks (~0.1 s) after each call, so a LUT kernel timed right
+/// after an sgemm shares its cores with them (measured: 2 threads, M = 197, fc2 20 G/s instead
+/// of 40). Each side is then timed in its own steady state: the LUT kernel with idle BLAS
+/// threads (inside an approximate model no BLAS call comes between the LUT products), sgemm
+/// with its threads awake.
 inline std::pair<double, double> best_of(int reps, const std::function<void()>& a, const std::function<void()>& b,
-                                         bool cpu_time) {
+                                         bool cpu_time, double settle_a = 0) {
   a();
   b();
   double ta = 1e30, tb = 1e30;
   for (int i = 0; i < reps; ++i) {
+    if (settle_a > 0) std::this_thread::sleep_for(std::chrono::duration<double>(settle_a));
     ta = std::min(ta, seconds(a, cpu_time));
+    if (settle_a > 0) b();
     tb = std::min(tb, seconds(b, cpu_time));
   }
   return {ta, tb};
+}
+
+/// LibTorch's OpenMP threads spin-wait between parallel regions unless OMP_WAIT_POLICY says
+/// otherwise, which on a few cores steals them from OpenBLAS (see apps/main.cpp). libgomp reads
+/// the variable when it loads, so a bench sets it and re-executes itself once, as the
+/// transaxx model commands do. A value the user set is kept.
+inline void use_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
 }
 
 }  // namespace axx::bench

@@ -18,12 +18,13 @@ const char* to_string(CpuKernel k) {
     case CpuKernel::reference: return "reference";
     case CpuKernel::portable: return "portable";
     case CpuKernel::avx512: return "avx512";
+    case CpuKernel::avx512_shared: return "avx512_shared";
   }
   return "?";
 }
 
 bool cpu_supports(CpuKernel k) {
-  if (k != CpuKernel::avx512) return true;
+  if (k != CpuKernel::avx512 && k != CpuKernel::avx512_shared) return true;
 #if defined(AXX_EMU_X86) && (defined(__GNUC__) || defined(__clang__))
   if (!detail::avx512_kernel_compiled()) return false;
   __builtin_cpu_init();
@@ -164,16 +165,18 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
     return;
   }
   if (kernel == CpuKernel::automatic) {
-    kernel = (lut.fits_16bit() && cpu_supports(CpuKernel::avx512)) ? CpuKernel::avx512
-                                                                   : CpuKernel::portable;
+    kernel = !(lut.fits_16bit() && cpu_supports(CpuKernel::avx512)) ? CpuKernel::portable
+             : N >= kSharedMinColumns                                 ? CpuKernel::avx512_shared
+                                                                      : CpuKernel::avx512;
   }
   if (!cpu_supports(kernel)) {
     throw Error("EMU-020", std::string("LUT GEMM kernel '") + to_string(kernel) +
                                "' is not supported by this CPU or build; use 'automatic'");
   }
-  if (kernel == CpuKernel::avx512 && !lut.fits_16bit()) {
+  if ((kernel == CpuKernel::avx512 || kernel == CpuKernel::avx512_shared) && !lut.fits_16bit()) {
     throw Error("EMU-021",
-                "LUT GEMM kernel 'avx512' needs LUT entries spanning less than 2^16 "
+                std::string("LUT GEMM kernel '") + to_string(kernel) +
+                "' needs LUT entries spanning less than 2^16 "
                 "(max - min); this table is wider, use 'automatic' (falls back to 'portable')");
   }
   if (kernel == CpuKernel::reference) {
@@ -212,7 +215,9 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
     // touched here (the swapped table has no swapped table, so no deeper level reaches it).
     std::vector<int32_t>& ct = t_ct;
     ct.resize(size_t(N * tail));
-    lut_gemm_cpu(*lut.swapped(), N, tail, K, B, ldb, A + Mv * lda, lda, ct.data(), tail, kernel);
+    // Cᵀ has only `tail` columns: the shared-tile kernel would build its tiles for ≤ 16 of them.
+    lut_gemm_cpu(*lut.swapped(), N, tail, K, B, ldb, A + Mv * lda, lda, ct.data(), tail,
+                 kernel == CpuKernel::avx512_shared ? CpuKernel::avx512 : kernel);
     for (int64_t r = 0; r < tail; ++r)
       for (int64_t n = 0; n < N; ++n) C[(Mv + r) * ldc + n] = ct[size_t(n * tail + r)];
     return;
@@ -232,6 +237,22 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   at_tail.resize(size_t(tail * K));
   for (int64_t k = 0; k < K; ++k)
     for (int64_t r = 0; r < tail; ++r) at_tail[size_t(k * tail + r)] = A[(Mv + r) * lda + k];
+  if (kernel == CpuKernel::avx512_shared && Mv > 0) {
+    // One contiguous run of (block, column) items per thread: a thread builds the tiles of the
+    // blocks its run touches (at most one block is built by two threads).
+    const int64_t items = mblocks * N;
+    const int64_t threads = at::in_parallel_region() ? 1 : std::max<int64_t>(1, at::get_num_threads());
+    const int64_t per = std::max<int64_t>((items + threads - 1) / threads, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * K));
+    at::parallel_for(0, items, per, [&](int64_t w0, int64_t w1) {
+      detail::lut_gemm_avx512_shared(lut, Mv, N, K, ap.data(), B, ldb, C, ldc, w0, w1);
+    });
+    if (tail > 0) {
+      at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
+        detail::lut_gemm_portable(lut, tail, n0, n1, K, at_tail.data(), tail, B, ldb, C + Mv * ldc, ldc);
+      });
+    }
+    return;
+  }
   at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
     if (Mv > 0) detail::lut_gemm_avx512(lut, Mv, n0, n1, K, ap.data(), B, ldb, C, ldc);
     if (tail > 0) {

@@ -18,10 +18,16 @@
 
 namespace axx::emu {
 
-/// CPU kernels. `automatic` picks the fastest one this CPU supports.
-enum class CpuKernel { automatic, reference, portable, avx512 };
+/// CPU kernels. `automatic` picks the fastest one this CPU supports for the shape: avx512_shared
+/// when N ≥ kSharedMinColumns, avx512 otherwise (both need AVX-512 VBMI and a table spanning
+/// less than 2^16), else portable.
+enum class CpuKernel { automatic, reference, portable, avx512, avx512_shared };
 
-/// Name of a kernel ("reference", "portable", "avx512").
+/// Columns from which `automatic` takes avx512_shared (its per-block tiles are shared by all
+/// columns; measured on Zen 4: slower than avx512 at N = 384, faster from N ≈ 512).
+constexpr int64_t kSharedMinColumns = 512;
+
+/// Name of a kernel ("reference", "portable", "avx512", "avx512_shared").
 const char* to_string(CpuKernel k);
 
 /// True when this CPU (and this build) can run the given kernel.
@@ -92,6 +98,10 @@ bool avx512_kernel_compiled();
 // Ap: activations packed k-major in blocks of 64 rows: Ap[(mb * K + k) * 64 + r] = A[mb*64+r][k].
 void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, int64_t K,
                      const uint8_t* Ap, const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc);
+// Work items [w0, w1) of the block-major space (block i / N, column i % N); same Ap.
+void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* Ap,
+                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, int64_t w0,
+                            int64_t w1);
 }  // namespace detail
 
 }  // namespace axx::emu

@@ -10,12 +10,16 @@
 //   Σ words  = Σ even bytes + 256 Σ odd bytes  (mod 2^16)   -- one VPADDW
 //   Σ (w>>8) = Σ odd bytes                                    -- one VPSRLW + VPADDW
 // gives both per-row sums exactly. Three 64-row blocks share each loaded table; for long k the
-// steps of a column are visited grouped by weight code so each code's planes load once.
+// steps of a column are visited sorted by weight code, so consecutive steps find their planes
+// in L1.
 // Integer operations only: bit-identical to the reference loop for every table.
 //
-// Measured on the 2-core Zen 4 (512-bit permutes at 1/cycle): ~13–21 G products/s per core on
-// ViT-Base shapes, 0.38–0.53 of FP32 OpenBLAS sgemm on the same core (bench/emulation). The
-// permutes and the 16-bit accumulation compete for the same vector pipes.
+// Two kernels share the lookup. `avx512` (first below) permutes per column: 4 permutes + 8 ALU
+// operations per 64 products, ~22–24 G products/s per core on the 2-core Zen 4, where the
+// permutes and the 16-bit accumulation compete for the same vector pipes. `avx512_shared`
+// (second) looks every code up once per 64-row block and 8 steps and shares those tiles among all
+// columns: 2 loads + 6 ALU per 64 products plus the tile build, ~27–35 G/s per core at N ≥ 768
+// (FP32 OpenBLAS sgemm: ~45 G MAC/s per core). bench/emulation prints the ratios.
 #include "emulation/lut_gemm.hpp"
 
 #include <algorithm>
@@ -39,28 +43,23 @@ namespace {
 
 constexpr int kChunk = 256;  // k steps summed in 16 bits before folding into 32 bits
 
-// One column's k indices sorted by weight code (counting sort): the two byte planes of a code
-// (512 B) are loaded once per distinct code instead of once per k, which keeps the loads off
-// the critical path (they come from L2: all 256 codes' planes are 128 KiB).
+// One column's steps, each packed as (k << 8 | code), sorted by weight code (counting sort)
+// within segments of kSegment steps. Consecutive steps with the same code then find that code's
+// two byte planes (512 B) in L1 instead of fetching them from L2 (all 256 codes' planes are
+// 128 KiB), and the segments keep the packed activations a segment touches to ~200 KiB (few
+// TLB pages) for long k. One entry load per step gives both k and the code.
+constexpr int64_t kSegment = 1024;
 struct ColumnOrder {
-  std::vector<uint32_t> k;              // k indices, grouped by code
-  std::vector<uint32_t> start;          // start[g] .. start[g + 1]: group g in k
-  std::vector<uint8_t> code;            // code of group g
+  std::vector<uint32_t> entry;
   void build(const uint8_t* bn, int64_t K) {
-    uint32_t count[257] = {};
-    for (int64_t i = 0; i < K; ++i) ++count[bn[i] + 1];
-    for (int c = 0; c < 256; ++c) count[c + 1] += count[c];
-    k.resize(size_t(K));
-    start.clear();
-    code.clear();
-    for (int c = 0; c < 256; ++c) {
-      if (count[c + 1] != count[c]) {
-        start.push_back(count[c]);
-        code.push_back(uint8_t(c));
-      }
+    entry.resize(size_t(K));
+    for (int64_t s0 = 0; s0 < K; s0 += kSegment) {
+      const int64_t s1 = std::min(K, s0 + kSegment);
+      uint32_t count[257] = {};
+      for (int64_t i = s0; i < s1; ++i) ++count[bn[i] + 1];
+      for (int c = 0; c < 256; ++c) count[c + 1] += count[c];
+      for (int64_t i = s0; i < s1; ++i) entry[size_t(s0 + count[bn[i]]++)] = uint32_t(i) << 8 | bn[i];
     }
-    start.push_back(uint32_t(K));
-    for (int64_t i = 0; i < K; ++i) k[count[bn[i]]++] = uint32_t(i);
   }
 };
 
@@ -112,60 +111,63 @@ inline void fold(__m512i lw, __m512i lo, __m512i hw, __m512i ho, uint32_t* acc) 
   }
 }
 
-// MB blocks of 64 rows share each loaded table. Sorted: the steps come from a ColumnOrder
-// (grouped by code); otherwise k = 0..K-1 in order with codes bn[k] (no setup per column: the
-// attention products call this for thousands of tiny matrices).
+// The two byte planes (lut[·][code] + bias, low and high bytes) of one weight code.
+struct CodePlanes {
+  __m512i l0, l1, l2, l3, h0, h1, h2, h3;
+};
+
+__attribute__((always_inline)) inline CodePlanes load_planes(const uint8_t* plane_lo, const uint8_t* plane_hi,
+                                                             int64_t code) {
+  const uint8_t* tl = plane_lo + code * 256;
+  const uint8_t* th = plane_hi + code * 256;
+  return {_mm512_loadu_si512(tl),       _mm512_loadu_si512(tl + 64), _mm512_loadu_si512(tl + 128),
+          _mm512_loadu_si512(tl + 192), _mm512_loadu_si512(th),      _mm512_loadu_si512(th + 64),
+          _mm512_loadu_si512(th + 128), _mm512_loadu_si512(th + 192)};
+}
+
+// Low (L) and high (H) bytes of lut[a][code] + bias for the 64 activation codes a in idx. A
+// 256-entry lookup without a blend: a VPERMI2B merge-masked to the codes < 128 keeps the code
+// itself in the other lanes, and a second one, masked to the codes ≥ 128, looks those up in the
+// upper half (its index operand is the first one's result).
+__attribute__((always_inline)) inline void lookup(const CodePlanes& t, __m512i idx, __m512i& L, __m512i& H) {
+  const __mmask64 top = _mm512_movepi8_mask(idx);
+  const __mmask64 bottom = _knot_mask64(top);
+  L = _mm512_mask2_permutex2var_epi8(t.l2, _mm512_mask2_permutex2var_epi8(t.l0, idx, bottom, t.l1), top, t.l3);
+  H = _mm512_mask2_permutex2var_epi8(t.h2, _mm512_mask2_permutex2var_epi8(t.h0, idx, bottom, t.h1), top, t.h3);
+}
+
+// MB blocks of 64 rows share each loaded table. Sorted: the steps come from a ColumnOrder;
+// otherwise k = 0..K-1 in order with codes bn[k] (no setup per column: the attention products
+// call this for thousands of tiny matrices). Steps run in chunks of kChunk with the fold between
+// chunks, so the hot loop has a fixed trip count and no branch on the data (grouping the steps
+// by code with a loop per group cost a mispredicted branch every ~3 steps).
 template <int MB, bool Sorted>
 void run_group(const uint8_t* plane_lo, const uint8_t* plane_hi, int64_t K, const uint8_t* Ap,
                int64_t mb0, const ColumnOrder* order, const uint8_t* bn, uint32_t* acc32) {
   std::memset(acc32, 0, sizeof(uint32_t) * 64 * MB);
   const __m512i zero = _mm512_setzero_si512();
   __m512i lw[MB], lo[MB], hw[MB], ho[MB];
-#pragma GCC unroll 8
-  for (int b = 0; b < MB; ++b) lw[b] = lo[b] = hw[b] = ho[b] = zero;
   const uint8_t* base[MB];
   for (int b = 0; b < MB; ++b) base[b] = Ap + (mb0 + b) * K * 64;
-  int steps = 0;
-  const size_t groups = Sorted ? order->code.size() : size_t(K);
-  for (size_t g = 0; g < groups; ++g) {
-    const int64_t code = Sorted ? int64_t(order->code[g]) : int64_t(bn[g]);
-    const uint8_t* tl = plane_lo + code * 256;
-    const uint8_t* th = plane_hi + code * 256;
-    const __m512i l0 = _mm512_loadu_si512(tl), l1 = _mm512_loadu_si512(tl + 64),
-                  l2 = _mm512_loadu_si512(tl + 128), l3 = _mm512_loadu_si512(tl + 192);
-    const __m512i h0 = _mm512_loadu_si512(th), h1 = _mm512_loadu_si512(th + 64),
-                  h2 = _mm512_loadu_si512(th + 128), h3 = _mm512_loadu_si512(th + 192);
-    const uint32_t p0 = Sorted ? order->start[g] : uint32_t(g);
-    const uint32_t p1 = Sorted ? order->start[g + 1] : uint32_t(g + 1);
-    for (uint32_t p = p0; p < p1; ++p) {
-      const int64_t k = Sorted ? int64_t(order->k[p]) : int64_t(p);
+  const uint32_t* entry = Sorted ? order->entry.data() : nullptr;
+  for (int64_t p0 = 0; p0 < K; p0 += kChunk) {
+    const int64_t p1 = std::min<int64_t>(K, p0 + kChunk);
+#pragma GCC unroll 8
+    for (int b = 0; b < MB; ++b) lw[b] = lo[b] = hw[b] = ho[b] = zero;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t code = Sorted ? int64_t(entry[p] & 255u) : int64_t(bn[p]);
+      const int64_t k = Sorted ? int64_t(entry[p] >> 8) : p;
+      const CodePlanes t = load_planes(plane_lo, plane_hi, code);
 #pragma GCC unroll 8
       for (int b = 0; b < MB; ++b) {
-        const __m512i idx = _mm512_loadu_si512(base[b] + k * 64);
-        // 256-entry lookup without a blend: a VPERMI2B merge-masked to the codes < 128 keeps
-        // the code itself in the other lanes, and a second one, masked to the codes ≥ 128,
-        // looks those up in the upper half (its index operand is the first one's result).
-        const __mmask64 top = _mm512_movepi8_mask(idx);
-        const __mmask64 bottom = _knot_mask64(top);
-        const __m512i L = _mm512_mask2_permutex2var_epi8(
-            l2, _mm512_mask2_permutex2var_epi8(l0, idx, bottom, l1), top, l3);
-        const __m512i H = _mm512_mask2_permutex2var_epi8(
-            h2, _mm512_mask2_permutex2var_epi8(h0, idx, bottom, h1), top, h3);
+        __m512i L, H;
+        lookup(t, _mm512_loadu_si512(base[b] + k * 64), L, H);
         lw[b] = _mm512_add_epi16(lw[b], L);
         lo[b] = _mm512_add_epi16(lo[b], _mm512_srli_epi16(L, 8));
         hw[b] = _mm512_add_epi16(hw[b], H);
         ho[b] = _mm512_add_epi16(ho[b], _mm512_srli_epi16(H, 8));
       }
-      if (++steps == kChunk) {
-#pragma GCC unroll 8
-        for (int b = 0; b < MB; ++b) fold(lw[b], lo[b], hw[b], ho[b], acc32 + 64 * b);
-#pragma GCC unroll 8
-        for (int b = 0; b < MB; ++b) lw[b] = lo[b] = hw[b] = ho[b] = zero;
-        steps = 0;
-      }
     }
-  }
-  if (steps) {
 #pragma GCC unroll 8
     for (int b = 0; b < MB; ++b) fold(lw[b], lo[b], hw[b], ho[b], acc32 + 64 * b);
   }
@@ -196,8 +198,14 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
   // k (< 2 steps per code on average) runs in natural order without any (measured: K = 64
   // attention 15 vs 11 GMAC/s), which also spares tiny matrices every allocation.
   constexpr int64_t kCols = 32;
-  const bool sorted = K >= 512;
+  // Entries pack k in 24 bits; a longer k (never a ViT layer) runs in natural order.
+  const bool sorted = K >= 512 && K < (int64_t(1) << 24);
   std::vector<ColumnOrder> orders(sorted ? size_t(std::min(kCols, n1 - n0)) : 0);
+  // A group's sums for the chunk's columns gather here and leave row by row (32 consecutive
+  // int32): storing each column straight into C wrote one cache line per value, 12 KiB apart
+  // for N = 3072, which thrashed L1 sets (measured: M = 1576, K = 768, N = 3072 went from 20
+  // to 25 G/s).
+  alignas(64) int32_t tile[64 * kGroup][kCols];
   for (int64_t c0 = n0; c0 < n1; c0 += kCols) {
     const int64_t c1 = std::min(n1, c0 + kCols);
     if (sorted) {
@@ -212,8 +220,120 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
         } else {
           run_any<false>(g, lut, K, Ap, mb, nullptr, B + n * ldb, acc);
         }
-        for (int64_t r = 0; r < rows; ++r) C[(mb * 64 + r) * ldc + n] = int32_t(acc[r] - bias_total);
+        for (int64_t r = 0; r < rows; ++r) tile[r][n - c0] = int32_t(acc[r] - bias_total);
       }
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(C + (mb * 64 + r) * ldc + c0, tile[r], sizeof(int32_t) * size_t(c1 - c0));
+    }
+  }
+}
+
+// ---- Kernel 2: shared row tiles ----------------------------------------------------------
+//
+// For a 64-row block and kSteps steps of k, every code's column of the table is looked up once
+// for the block's 64 activations (4 permutes per code and step, as above) and stored as a tile:
+//   tile[(j * 256 + code) * 128 + r]      = low byte of  lut[a_r][code] + bias
+//   tile[(j * 256 + code) * 128 + 64 + r] = high byte
+// Every column then adds tile[j][w_nk] for its kSteps codes: two loads and the same 16-bit
+// accumulation (6 ALU operations) per 64 products, no permutes. The tile (256 KiB) is built once
+// per block and step group and shared by all the columns of the call, so this wins when N is
+// large (Linear layers: N = 768 … 3072); the permute kernel above stays for small N (attention).
+// Integer operations only: bit-identical to the reference loop.
+namespace {
+
+constexpr int kSteps = 8;  // k steps per tile: 256 KiB, L2-resident (measured: 4 and 16 slower)
+constexpr size_t kTileBytes = size_t(kSteps) * 256 * 128;
+
+struct alignas(64) Vec64 {
+  uint8_t b[64];
+};
+
+// Builds the tile of one block for steps k0 .. k0 + kt - 1 (kt ≤ kSteps); ab: the block's packed
+// activations (K × 64). Codes outermost, so each code's planes load once for all kt steps.
+void build_tile(const PreparedLut& lut, const uint8_t* ab, int64_t k0, int kt, uint8_t* tile) {
+  __m512i idx[kSteps];
+  for (int j = 0; j < kSteps; ++j) idx[j] = _mm512_loadu_si512(ab + (k0 + std::min(j, kt - 1)) * 64);
+  const uint8_t* plo = lut.plane(0);
+  const uint8_t* phi = lut.plane(1);
+  for (int c = 0; c < 256; ++c) {
+    const CodePlanes t = load_planes(plo, phi, c);
+#pragma GCC unroll 8
+    for (int j = 0; j < kSteps; ++j) {
+      __m512i L, H;
+      lookup(t, idx[j], L, H);
+      uint8_t* e = tile + (size_t(j) * 256 + size_t(c)) * 128;
+      _mm512_store_si512(e, L);
+      _mm512_store_si512(e + 64, H);
+    }
+  }
+}
+
+// Adds kt steps of one column (codes bn[0 .. kt)) to its four 16-bit accumulators.
+template <int KT>
+inline void accumulate(const uint8_t* tile, const uint8_t* bn, int kt, Vec64* acc) {
+  __m512i lw = _mm512_load_si512(acc[0].b), lo = _mm512_load_si512(acc[1].b);
+  __m512i hw = _mm512_load_si512(acc[2].b), ho = _mm512_load_si512(acc[3].b);
+#pragma GCC unroll 8
+  for (int j = 0; j < (KT > 0 ? KT : kt); ++j) {
+    const uint8_t* e = tile + (size_t(j) * 256 + bn[j]) * 128;
+    const __m512i L = _mm512_load_si512(e), H = _mm512_load_si512(e + 64);
+    lw = _mm512_add_epi16(lw, L);
+    lo = _mm512_add_epi16(lo, _mm512_srli_epi16(L, 8));
+    hw = _mm512_add_epi16(hw, H);
+    ho = _mm512_add_epi16(ho, _mm512_srli_epi16(H, 8));
+  }
+  _mm512_store_si512(acc[0].b, lw);
+  _mm512_store_si512(acc[1].b, lo);
+  _mm512_store_si512(acc[2].b, hw);
+  _mm512_store_si512(acc[3].b, ho);
+}
+
+}  // namespace
+
+void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* Ap,
+                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, int64_t w0,
+                            int64_t w1) {
+  if (w0 >= w1 || N <= 0) return;
+  const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);  // modulo 2^32, as the sums
+  // Per-thread scratch, reused across calls: the tile, the columns' 16-bit accumulators (4
+  // vectors each) and their 32-bit sums (64 per column).
+  thread_local std::vector<Vec64> t_tile, t_acc;
+  thread_local std::vector<uint32_t> t_sum;
+  t_tile.resize(kTileBytes / 64);
+  uint8_t* tile = t_tile.front().b;
+  for (int64_t blk = w0 / N; blk * N < w1; ++blk) {
+    const int64_t c0 = std::max(w0, blk * N) - blk * N, c1 = std::min(w1, (blk + 1) * N) - blk * N;
+    const int64_t cols = c1 - c0;
+    t_acc.assign(size_t(cols) * 4, Vec64{});
+    t_sum.assign(size_t(cols) * 64, 0u);
+    const uint8_t* ab = Ap + blk * K * 64;
+    int steps = 0;
+    for (int64_t k0 = 0; k0 < K; k0 += kSteps) {
+      const int kt = int(std::min<int64_t>(kSteps, K - k0));
+      build_tile(lut, ab, k0, kt, tile);
+      for (int64_t n = 0; n < cols; ++n) {
+        const uint8_t* bn = B + (c0 + n) * ldb + k0;
+        if (kt == kSteps) {
+          accumulate<kSteps>(tile, bn, kt, &t_acc[size_t(n) * 4]);
+        } else {
+          accumulate<0>(tile, bn, kt, &t_acc[size_t(n) * 4]);
+        }
+      }
+      steps += kt;
+      if (steps == kChunk || k0 + kt == K) {  // kSteps divides kChunk: at most kChunk steps summed
+        for (int64_t n = 0; n < cols; ++n) {
+          Vec64* a = &t_acc[size_t(n) * 4];
+          fold(_mm512_load_si512(a[0].b), _mm512_load_si512(a[1].b), _mm512_load_si512(a[2].b),
+               _mm512_load_si512(a[3].b), &t_sum[size_t(n) * 64]);
+          for (int v = 0; v < 4; ++v) _mm512_store_si512(a[v].b, _mm512_setzero_si512());
+        }
+        steps = 0;
+      }
+    }
+    const int64_t rows = std::min<int64_t>(64, M - blk * 64);
+    for (int64_t r = 0; r < rows; ++r) {
+      int32_t* cr = C + (blk * 64 + r) * ldc + c0;
+      for (int64_t n = 0; n < cols; ++n) cr[n] = int32_t(t_sum[size_t(n) * 64 + size_t(r)] - bias_total);
     }
   }
 }
@@ -223,6 +343,8 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
 bool avx512_kernel_compiled() { return false; }
 void lut_gemm_avx512(const PreparedLut&, int64_t, int64_t, int64_t, int64_t, const uint8_t*,
                      const uint8_t*, int64_t, int32_t*, int64_t) {}
+void lut_gemm_avx512_shared(const PreparedLut&, int64_t, int64_t, int64_t, const uint8_t*, const uint8_t*,
+                            int64_t, int32_t*, int64_t, int64_t, int64_t) {}
 
 #endif
 

@@ -29,6 +29,7 @@ using namespace axx;
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  axx::bench::use_passive_openmp(argv);
   std::string model, preset = "vit_fmnist";
   int64_t images = 1000, batch = 256;
   int threads = 2, reps = 3;

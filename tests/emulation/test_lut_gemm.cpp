@@ -14,6 +14,7 @@ struct Shape {
 std::vector<CpuKernel> fast_kernels() {
   std::vector<CpuKernel> k{CpuKernel::portable};
   if (cpu_supports(CpuKernel::avx512)) k.push_back(CpuKernel::avx512);
+  if (cpu_supports(CpuKernel::avx512_shared)) k.push_back(CpuKernel::avx512_shared);
   return k;
 }
 
@@ -55,6 +56,27 @@ TEST(LutGemm, EveryKernelMatchesReferenceForRandomTables) {
                             << " K=" << s.K;
       }
     }
+  }
+}
+
+TEST(LutGemm, LongKAndSkewedWeightCodes) {
+  // k ≥ 512 visits a column's steps sorted by weight code within 1,024-step segments; K = 2,500
+  // crosses two segment edges and 256-step folds. Real weights are bell-shaped: here most codes
+  // are 0 or 1, so one code's run spans whole folds and segments. N = 70 spans three 32-column
+  // chunks; M = 200 has a full 3-block group, a 1-block group and an 8-row tail.
+  const auto lut = test::random_lut(21, -32768, 32767);
+  const PreparedLut p(lut.data());
+  const int64_t M = 200, N = 70, K = 2500;
+  const auto A = random_bytes(size_t(M * K), 22);
+  auto B = random_bytes(size_t(N * K), 23);
+  for (size_t i = 0; i < B.size(); ++i)
+    if (B[i] % 8 != 0) B[i] = uint8_t(B[i] % 2);
+  std::vector<int32_t> ref(size_t(M * N)), out(size_t(M * N));
+  lut_gemm_reference(M, N, K, A.data(), K, B.data(), K, lut.data(), ref.data(), N);
+  for (CpuKernel k : fast_kernels()) {
+    std::fill(out.begin(), out.end(), 0x5a5a5a5a);
+    lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N, k);
+    EXPECT_EQ(out, ref) << to_string(k);
   }
 }
 
