@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -238,14 +241,32 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   for (int64_t k = 0; k < K; ++k)
     for (int64_t r = 0; r < tail; ++r) at_tail[size_t(k * tail + r)] = A[(Mv + r) * lda + k];
   if (kernel == CpuKernel::avx512_shared && Mv > 0) {
-    // One contiguous run of (block, column) items per thread: a thread builds the tiles of the
-    // blocks its run touches (at most one block is built by two threads).
-    const int64_t items = mblocks * N;
+    // One contiguous run of (block, step group) items per thread, all columns each: every tile
+    // is built once. A block split between threads leaves partial sums, added up here
+    // (modulo 2^32, so the order does not matter).
+    const int64_t groups = (K + detail::kSharedSteps - 1) / detail::kSharedSteps;
+    const int64_t items = mblocks * groups;
     const int64_t threads = at::in_parallel_region() ? 1 : std::max<int64_t>(1, at::get_num_threads());
-    const int64_t per = std::max<int64_t>((items + threads - 1) / threads, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * K));
+    const int64_t per = std::max<int64_t>((items + threads - 1) / threads, 1);
+    std::mutex partial_mutex;
+    std::vector<std::pair<int64_t, std::vector<uint32_t>>> partials;
+    auto partial = [&](int64_t block, const uint32_t* sums) {
+      std::lock_guard<std::mutex> lock(partial_mutex);
+      auto it = std::find_if(partials.begin(), partials.end(), [&](const auto& p) { return p.first == block; });
+      if (it == partials.end()) {
+        partials.emplace_back(block, std::vector<uint32_t>(sums, sums + 64 * N));
+      } else {
+        for (int64_t i = 0; i < 64 * N; ++i) it->second[size_t(i)] += sums[i];
+      }
+    };
     at::parallel_for(0, items, per, [&](int64_t w0, int64_t w1) {
-      detail::lut_gemm_avx512_shared(lut, Mv, N, K, ap.data(), B, ldb, C, ldc, w0, w1);
+      detail::lut_gemm_avx512_shared(lut, Mv, N, K, ap.data(), B, ldb, C, ldc, w0, w1, partial);
     });
+    const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);
+    for (const auto& [block, sums] : partials) {
+      for (int64_t r = 0; r < std::min<int64_t>(64, Mv - block * 64); ++r)
+        for (int64_t n = 0; n < N; ++n) C[(block * 64 + r) * ldc + n] = int32_t(sums[size_t(n * 64 + r)] - bias_total);
+    }
     if (tail > 0) {
       at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
         detail::lut_gemm_portable(lut, tail, n0, n1, K, at_tail.data(), tail, B, ldb, C + Mv * ldc, ldc);

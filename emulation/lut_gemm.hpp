@@ -98,10 +98,15 @@ bool avx512_kernel_compiled();
 // Ap: activations packed k-major in blocks of 64 rows: Ap[(mb * K + k) * 64 + r] = A[mb*64+r][k].
 void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, int64_t K,
                      const uint8_t* Ap, const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc);
-// Work items [w0, w1) of the block-major space (block i / N, column i % N); same Ap.
+// Steps of k per tile of the avx512_shared kernel.
+constexpr int64_t kSharedSteps = 8;
+// Work items [w0, w1) of the block-major space (block i / G, step group i % G, G = ⌈K / 8⌉),
+// all N columns each; same Ap. A block whose groups all lie in [w0, w1) is written to C; for a
+// block covered in part, its raw sums over the covered groups (64 × N uint32, sums[n * 64 + r],
+// table bias included, modulo 2^32) go to partial(block, sums) instead, for the caller to add up.
 void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* Ap,
                             const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, int64_t w0,
-                            int64_t w1);
+                            int64_t w1, const std::function<void(int64_t, const uint32_t*)>& partial);
 }  // namespace detail
 
 }  // namespace axx::emu

@@ -304,9 +304,34 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
   at::Tensor y = at::empty({M, N}, x2.options().dtype(at::kFloat));
   float* py = y.data_ptr<float>();
   std::atomic<bool> finite{true};
+  const int64_t nblk = (M + 63) / 64;
+  const int64_t threads = at::in_parallel_region() ? 1 : at::get_num_threads();
+  if (threads > 1 && nblk < 4 * threads && N >= kSharedMinColumns && mult.table->fits_16bit() &&
+      kernel == CpuKernel::automatic && cpu_supports(CpuKernel::avx512_shared)) {
+    // Few row blocks (one image's 197 tokens: 4) split unevenly between threads (2 blocks
+    // against 1 + 5 rows). Quantize all rows, then one GEMM whose shared-tile kernel splits
+    // (block, k-steps) work evenly, then dequantize: three parallel regions instead of one.
+    Scratch& w = scratch();  // this thread's: the GEMM below runs outside any parallel region
+    w.qa.resize(size_t(M * K));
+    w.rs.resize(size_t(M));
+    w.c.resize(size_t(M * N));
+    uint8_t* qa = w.qa.data();
+    int32_t* rs = w.rs.data();
+    int32_t* c = w.c.data();
+    at::parallel_for(0, M, std::max<int64_t>(1, (int64_t(1) << 16) / K), [&](int64_t m0, int64_t m1) {
+      int32_t bad = 0;
+      for (int64_t m = m0; m < m1; ++m)
+        bad |= quantize_contig(px + m * K, K, act.scale, cr.lo, cr.hi, cr.add, qa + m * K, rs + m);
+      if (bad) finite = false;
+    });
+    if (!finite) check_finite(x2, name);  // throws EMU-030
+    lut_gemm_cpu(*mult.table, M, N, K, qa, K, pw, K, c, N, kernel);
+    at::parallel_for(0, M, std::max<int64_t>(1, (int64_t(1) << 14) / N),
+                     [&](int64_t m0, int64_t m1) { ep.rows(c, rs, m0, m1, py); });
+    return y;
+  }
   // Slabs of 6 blocks for long rows (amortizes the kernel's per-call column sorting), 3 else.
   const int64_t slab = K >= 512 ? 384 : 192;
-  const int64_t nblk = (M + 63) / 64;
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * N * K));
   at::parallel_for(0, nblk, grain, [&](int64_t b0, int64_t b1) {
     Scratch& w = scratch();

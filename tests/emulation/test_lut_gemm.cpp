@@ -1,5 +1,7 @@
 // The integer core: every CPU kernel equals the reference loop bit for bit, for every table;
 // with an exact table every path equals an exact integer GEMM.
+#include <ATen/Parallel.h>
+
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
 #include "test_util.hpp"
@@ -78,6 +80,28 @@ TEST(LutGemm, LongKAndSkewedWeightCodes) {
     lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N, k);
     EXPECT_EQ(out, ref) << to_string(k);
   }
+}
+
+TEST(LutGemm, ThreadsSplittingBlocksAddUpPartialSums) {
+  // avx512_shared hands each thread a run of (64-row block, 8-step group) items; with 3 threads
+  // and one or three blocks, blocks are split between threads and their partial sums added up.
+  // K = 4100 also passes a 256-step fold inside a thread's run and ends on a short group.
+  const auto lut = test::random_lut(31, -32768, 32767);
+  const PreparedLut p(lut.data());
+  const int saved = at::get_num_threads();
+  at::set_num_threads(3);
+  for (const Shape& s : std::vector<Shape>{{64, 40, 4100}, {197, 600, 300}, {150, 9, 2}}) {
+    const auto A = random_bytes(size_t(s.M * s.K), 32);
+    const auto B = random_bytes(size_t(s.N * s.K), 33);
+    std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
+    lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
+    for (CpuKernel k : fast_kernels()) {
+      std::fill(out.begin(), out.end(), 0x5a5a5a5a);
+      lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
+      EXPECT_EQ(out, ref) << to_string(k) << " M=" << s.M << " N=" << s.N << " K=" << s.K;
+    }
+  }
+  at::set_num_threads(saved);
 }
 
 TEST(LutGemm, StridedOperandsAndOutput) {

@@ -1,5 +1,7 @@
 // Quantization and the approximate ops (Linear, Conv2d, batched matmul): integer results equal
 // naive reference loops bit for bit; zero-point corrections are exact.
+#include <ATen/Parallel.h>
+
 #include "emulation/ops.hpp"
 #include "emulation/quant.hpp"
 #include "test_util.hpp"
@@ -108,6 +110,29 @@ TEST_P(OpsTest, LinearWithRandomTableMatchesNaiveLoop) {
     }
     EXPECT_TRUE(at::equal(y, dequant(acc, act, qw, b).reshape({2, 7, 24})));
   }
+}
+
+TEST_P(OpsTest, LinearOnFewRowBlocksWithTwoThreadsMatchesNaiveLoop) {
+  // One image's tokens (197 rows = 4 blocks) and N ≥ kSharedMinColumns on 2 threads: the layer
+  // quantizes all rows, runs one GEMM that splits its work between threads, then dequantizes.
+  const bool is_signed = GetParam();
+  const auto v = is_signed ? test::random_lut(41, -32768, 32767) : test::random_lut(42, 0, 65535);
+  auto m = make_multiplier("r", is_signed, test::lut_tensor(v));
+  at::Tensor x = at::randn({197, 40}), w = at::randn({600, 40}), b = at::randn({600});
+  const QParams act = qparams_from_range(-2.5, 3.0, is_signed);
+  const int saved = at::get_num_threads();
+  at::set_num_threads(2);
+  const at::Tensor y = approx_linear(x, w, b, *m, act, WeightGranularity::per_channel, "fc");
+  at::set_num_threads(saved);
+  const auto qw = quantize_weight(w, is_signed, WeightGranularity::per_channel, "fc");
+  const at::Tensor qa = quantize(x, act, is_signed, "fc");
+  at::Tensor acc = test::naive_lut_sum(qa, qw.codes, v.data());
+  if (!is_signed) {
+    acc = acc - qa.to(at::kLong).sum(1, true) * qw.zero_point.to(at::kLong).unsqueeze(0) -
+          int64_t(act.zero_point) * qw.codes.to(at::kLong).sum(1).unsqueeze(0) +
+          int64_t(40) * act.zero_point * qw.zero_point.to(at::kLong).unsqueeze(0);
+  }
+  EXPECT_TRUE(at::equal(y, dequant(acc, act, qw, b)));
 }
 
 TEST_P(OpsTest, LinearWithExactTableEqualsFakeQuantizedFloat) {
