@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
-#include <thread>
 #include <utility>
 
 namespace axx::bench {
@@ -37,23 +36,30 @@ inline double seconds(const std::function<void()>& f, bool cpu_time) {
 /// Best of `reps` for a and b after one warm-up each, alternating the two so that load from
 /// other processes hits both alike.
 ///
-/// `settle_a` > 0: before each timing of a, sleep that long, and time b right after an untimed
-/// call of its own. For a = LUT kernel, b = OpenBLAS sgemm: OpenBLAS's worker threads keep
-/// polling for work for 2^28 TSC ticks (~0.1 s) after each call, so a LUT kernel timed right
-/// after an sgemm shares its cores with them (measured: 2 threads, M = 197, fc2 20 G/s instead
-/// of 40). Each side is then timed in its own steady state: the LUT kernel with idle BLAS
-/// threads (inside an approximate model no BLAS call comes between the LUT products), sgemm
-/// with its threads awake.
+/// `settle_a` > 0 (a = LUT kernel, b = OpenBLAS sgemm): each round first runs a back to back,
+/// untimed, for settle_a seconds, then times it three times; then b once untimed and three times
+/// timed. OpenBLAS's worker threads keep polling for work for 2^28 TSC ticks (~0.1 s) after each
+/// call, so a LUT kernel timed right after an sgemm shares its cores with them (measured: 2
+/// threads, M = 197, fc2 20 G/s instead of 40). Sleeping that time away instead is no cure on a
+/// virtual machine: parked virtual CPUs wake slowly, and attention·V of one image then ran at 21
+/// instead of 41 G/s for calls after the sleep. Each side is thus timed in its steady state, back
+/// to back, with the other side's threads idle (as inside an approximate model, where no BLAS call
+/// comes between the LUT products).
 inline std::pair<double, double> best_of(int reps, const std::function<void()>& a, const std::function<void()>& b,
                                          bool cpu_time, double settle_a = 0) {
   a();
   b();
   double ta = 1e30, tb = 1e30;
+  const int inner = settle_a > 0 ? 3 : 1;
   for (int i = 0; i < reps; ++i) {
-    if (settle_a > 0) std::this_thread::sleep_for(std::chrono::duration<double>(settle_a));
-    ta = std::min(ta, seconds(a, cpu_time));
+    if (settle_a > 0) {
+      const auto t0 = std::chrono::steady_clock::now();
+      do a();
+      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < settle_a);
+    }
+    for (int j = 0; j < inner; ++j) ta = std::min(ta, seconds(a, cpu_time));
     if (settle_a > 0) b();
-    tb = std::min(tb, seconds(b, cpu_time));
+    for (int j = 0; j < inner; ++j) tb = std::min(tb, seconds(b, cpu_time));
   }
   return {ta, tb};
 }

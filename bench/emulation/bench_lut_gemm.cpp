@@ -38,8 +38,8 @@ namespace {
 
 bool g_cpu_time = false;
 
-// Seconds the LUT side waits before each timing so that OpenBLAS's threads stop polling (see
-// bench_timing.hpp); 0 for rows whose both sides are BLAS.
+// Seconds the LUT side runs untimed before each timing, until OpenBLAS's threads stop polling
+// (see bench_timing.hpp); 0 for rows whose both sides are BLAS.
 constexpr double kSettle = 0.15;
 
 std::pair<double, double> best_of(int reps, const std::function<void()>& a, const std::function<void()>& b,
@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
   out["threads"] = at::get_num_threads();
   out["batch"] = batch;
   out["timing"] = g_cpu_time ? "process CPU time" : "wall time";
-  out["lut_timing"] = "best of --reps; LUT-kernel rows timed after a 0.15 s pause so OpenBLAS's polling threads are idle "
-                      "(as inside an approximate model), FP32 timed warm right after an untimed call";
+  out["lut_timing"] = "best of --reps rounds x 3 back-to-back calls; in each round the LUT kernel first runs untimed for 0.15 s "
+                      "so OpenBLAS's polling threads are idle (as inside an approximate model), FP32 after one untimed call";
   out["avx512_kernel"] = cpu_supports(CpuKernel::avx512);
   // random_s8 stands for every catalog multiplier: the kernels' speed depends on the table only
   // through fits_16bit() (max − min < 2^16), which holds for every multiplier with a 16-bit
