@@ -153,12 +153,18 @@ void add_model_commands(CLI::App& app) {
   s->add_option("--library", sa->o.library, "multiplier library folder (from `transaxx library build`)")->required();
   s->add_option("--multipliers", sa->o.multipliers, "multipliers to try (default: all of the library)");
   s->add_option("--layers", sa->o.layers, "layers to try (default: every approximable layer)");
-  s->add_option("--out", sa->o.out_dir, "folder for sensitivity.csv/.json/.svg")->default_val(sa->o.out_dir);
+  s->add_option("--out", sa->o.out_dir,
+                "folder for sensitivity.csv/.json/.svg; a killed run resumes from sensitivity.partial.json there")
+      ->default_val(sa->o.out_dir);
+  s->add_option("--stop-after", sa->o.stop_after, "stop after N new rows as if killed (testing resume)");
   s->add_flag("--json", sa->json, "print the result as JSON");
   s->callback([sa] {
     const Json r = train::run_sensitivity(sa->o);
     print(r, sa->json,
-          fmt::format("sensitivity: {} rows (exact 8-bit top-1 {:.2f}%)\n  {}\n  {}\n", r["rows"].size(),
+          fmt::format("sensitivity: {} rows{} (exact 8-bit top-1 {:.2f}%)\n  {}\n  {}\n", r["rows"].size(),
+                      r["resumed_rows"].get<int64_t>() > 0
+                          ? fmt::format(", {} of them from an earlier run", r["resumed_rows"].get<int64_t>())
+                          : "",
                       100 * r["baseline"]["exact8_top1"].get<double>(), r["files"]["csv"].get<std::string>(),
                       r["files"]["svg"].get<std::string>()));
   });

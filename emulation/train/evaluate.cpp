@@ -11,6 +11,7 @@
 #include "common/fs.hpp"
 #include "common/image.hpp"
 #include "common/progress.hpp"
+#include "common/sha256.hpp"
 #include "emulation/train/engine.hpp"
 #include "emulation/train/layer_stats.hpp"
 
@@ -87,6 +88,30 @@ std::string heatmap_svg(const std::vector<std::string>& layers, const std::vecto
   return s;
 }
 
+// Everything a sensitivity row depends on, so that a partial run is resumed only from the same
+// inputs: the model file's content, the data, each multiplier's table, the layers, the
+// calibration, and the baselines measured again at the start (equal only when model, data and
+// calibration gave the same quantized model).
+Json sensitivity_key(const SensitivityOptions& o, const emu::MultiplierLibrary& lib,
+                     const std::vector<std::string>& layers, const std::vector<std::string>& mults,
+                     const data::Dataset& test, double fp32_top1, double exact_top1) {
+  const EvalOptions& e = o.eval;
+  Json tables = Json::object();
+  for (const auto& n : mults) {
+    const int32_t* t = lib.get(n)->table->lut();
+    tables[n] = sha256_hex(std::string_view(reinterpret_cast<const char*>(t), 65536 * sizeof(int32_t)));
+  }
+  return {{"model_id", model_identifier(e.model)},
+          {"data", {{"kind", e.data.kind}, {"path", e.data.path}, {"split", e.data.split}, {"limit", e.data.limit},
+                    {"img_size", e.data.img_size}, {"images", test.size()}}},
+          {"tables", tables},
+          {"layers", layers},
+          {"calibration", {{"method", e.quant.calibration}, {"percentile", e.quant.percentile},
+                           {"images", e.quant.calib_images}, {"seed", e.run.seed}}},
+          {"fp32_top1", fp32_top1},
+          {"exact8_top1", exact_top1}};
+}
+
 }  // namespace
 
 Json run_sensitivity(const SensitivityOptions& o) {
@@ -101,6 +126,8 @@ Json run_sensitivity(const SensitivityOptions& o) {
       if (n != "exact" && n != "exact_s8" && n != "exact_u8") mults.push_back(n);
   }
   for (const auto& n : mults) lib.get(n);  // EMU-011 with the valid names, before any work
+  const fs::path dir = o.out_dir;
+  ensure_writable_dir(dir);  // before the evaluations, not after them
   const Model m = load_any_model(e);
   const data::Dataset test = data::load_dataset(e.data);
   check_fits(m.input(), test);
@@ -128,6 +155,24 @@ Json run_sensitivity(const SensitivityOptions& o) {
   calibrate(m, calib, cfg.calibration, e.run.batch_size);
   const Accuracy exact = evaluate(m, test, e.run.batch_size, "exact8", e.run.progress);
 
+  // Rows done by an earlier run of the same inputs that was killed (or stopped) are kept in
+  // sensitivity.partial.json, rewritten after every row, and not evaluated again.
+  const fs::path partial_path = dir / "sensitivity.partial.json";
+  const Json key = sensitivity_key(o, lib, layers, mults, test, fp32.top1, exact.top1);
+  Json done = Json::object();  // "layer\tmultiplier" -> {top1, top5}
+  if (fs::exists(partial_path)) {
+    try {
+      const Json p = read_json_file(partial_path);
+      if (p.value("key", Json()) == key) done = p.at("rows");
+    } catch (const std::exception&) {
+      // unreadable: start over (it is rewritten below)
+    }
+    if (!done.empty() && e.run.progress)
+      std::fprintf(stderr, "sensitivity: resuming, %zu of %zu rows from %s\n", done.size(),
+                   layers.size() * mults.size(), partial_path.string().c_str());
+  }
+  const size_t resumed = done.size();
+  int64_t evaluated = 0;
   Json rows = Json::array();
   std::vector<std::vector<double>> drop(layers.size(), std::vector<double>(mults.size()));
   std::string csv = "layer,multiplier,top1,top5,drop_top1\n";
@@ -135,10 +180,24 @@ Json run_sensitivity(const SensitivityOptions& o) {
   if (e.run.progress) bar = std::make_unique<Progress>("sensitivity", layers.size() * mults.size(), "evaluations");
   for (size_t i = 0; i < layers.size(); ++i) {
     for (size_t j = 0; j < mults.size(); ++j) {
-      emu::ApproxConfig c = cfg;
-      c.layers = {{layers[i], mults[j]}};
-      emu::apply_config(*m, c, lib);
-      const Accuracy a = evaluate(m, test, e.run.batch_size, "", false);
+      const std::string id = layers[i] + "\t" + mults[j];
+      Accuracy a;
+      if (done.contains(id)) {
+        a.top1 = done[id].at("top1").get<double>();
+        a.top5 = done[id].at("top5").get<double>();
+      } else {
+        if (o.stop_after > 0 && evaluated == o.stop_after) {
+          throw Error("TRN-004", fmt::format("sensitivity stopped after {} rows (--stop-after); run it again to resume "
+                                             "from {}", evaluated, partial_path.string()));
+        }
+        emu::ApproxConfig c = cfg;
+        c.layers = {{layers[i], mults[j]}};
+        emu::apply_config(*m, c, lib);
+        a = evaluate(m, test, e.run.batch_size, "", false);
+        ++evaluated;
+        done[id] = {{"top1", a.top1}, {"top5", a.top5}};
+        write_json_atomic(partial_path, Json{{"key", key}, {"rows", done}});
+      }
       drop[i][j] = exact.top1 - a.top1;
       rows.push_back({{"layer", layers[i]}, {"multiplier", mults[j]}, {"top1", a.top1}, {"top5", a.top5},
                       {"drop_top1", drop[i][j]}});
@@ -147,8 +206,6 @@ Json run_sensitivity(const SensitivityOptions& o) {
     }
   }
   if (bar) bar->finish();
-  const fs::path dir = o.out_dir;
-  ensure_writable_dir(dir);
   Json r = {{"model", e.model},
             {"model_id", model_identifier(e.model)},  // the search checks it (search/model.hpp)
             {"dataset", test.name},
@@ -164,7 +221,10 @@ Json run_sensitivity(const SensitivityOptions& o) {
                 {"json", (dir / "sensitivity.json").string()},
                 {"svg", (dir / "sensitivity.svg").string()}};
   r["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r["resumed_rows"] = resumed;
   write_json_atomic(dir / "sensitivity.json", r);
+  std::error_code ec;
+  fs::remove(partial_path, ec);  // complete: the result files hold every row
   return r;
 }
 

@@ -79,11 +79,13 @@ struct SensitivityOptions {
   std::vector<std::string> multipliers;  ///< default: every multiplier of the library
   std::vector<std::string> layers;     ///< default: every approximable layer
   std::string out_dir = "runs/sensitivity";  ///< sensitivity.csv, .json, .svg
+  int64_t stop_after = 0;              ///< > 0: stop (TRN-004) after this many new rows, as if killed
 };
 
 /// Each layer approximated alone with each multiplier (others exact 8-bit).
 /// Result: {"baseline": {fp32_top1, exact8_top1}, "rows": [{layer, multiplier, top1, top5,
-/// drop}], "files": {...}}.
+/// drop}], "files": {...}, "resumed_rows"}. Resumable: rows finished by a killed run of the same
+/// inputs (out_dir/sensitivity.partial.json) are not evaluated again.
 Json run_sensitivity(const SensitivityOptions& o);
 
 struct FinetuneOptions {

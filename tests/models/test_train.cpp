@@ -99,14 +99,20 @@ TEST_F(TrainedModel, EvalFp32AndExact8AgreeClosely) {
   EXPECT_GE(q["top5"].get<double>(), q["top1"].get<double>());
 }
 
-TEST_F(TrainedModel, SensitivityHasOneRowPerLayerAndMultiplier) {
+// Sensitivity of the suite's model with the truncating library on 200 test images.
+SensitivityOptions small_sensitivity(const std::string& model, const fs::path& dir, const std::string& out) {
   SensitivityOptions s;
-  s.eval.model = model();
+  s.eval.model = model;
   s.eval.data.limit = 200;
   s.eval.quant.calib_images = 128;
   s.eval.run.progress = false;
-  s.library = make_truncating_library(dir_ / "lib").string();
-  s.out_dir = (dir_ / "sens").string();
+  s.library = make_truncating_library(dir / "lib").string();
+  s.out_dir = (dir / out).string();
+  return s;
+}
+
+TEST_F(TrainedModel, SensitivityHasOneRowPerLayerAndMultiplier) {
+  const SensitivityOptions s = small_sensitivity(model(), dir_, "sens");
   const Json r = run_sensitivity(s);
   EXPECT_EQ(r["layers"].size(), 2u + 2u * 6u);
   EXPECT_EQ(r["rows"].size(), r["layers"].size() * 2);
@@ -114,6 +120,40 @@ TEST_F(TrainedModel, SensitivityHasOneRowPerLayerAndMultiplier) {
   EXPECT_TRUE(fs::exists(dir_ / "sens" / "sensitivity.svg"));
   const std::string csv = read_file(dir_ / "sens" / "sensitivity.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 28);
+}
+
+TEST_F(TrainedModel, StoppedSensitivityResumesToTheSameRows) {
+  SensitivityOptions s = small_sensitivity(model(), dir_, "whole");
+  s.layers = {"blocks.0.attn.qkv", "blocks.1.mlp.fc2", "head"};
+  const Json whole = run_sensitivity(s);
+  ASSERT_EQ(whole["rows"].size(), 6u);
+  EXPECT_EQ(whole["resumed_rows"].get<int64_t>(), 0);
+  EXPECT_FALSE(fs::exists(dir_ / "whole" / "sensitivity.partial.json"));
+
+  // Stopped after 4 rows (as if killed): the rows so far are on disk; the rerun evaluates only
+  // the last 2 and gives the same table.
+  s.out_dir = (dir_ / "stopped").string();
+  s.stop_after = 4;
+  try {
+    run_sensitivity(s);
+    ADD_FAILURE() << "stop_after did not stop";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "TRN-004");
+  }
+  ASSERT_TRUE(fs::exists(dir_ / "stopped" / "sensitivity.partial.json"));
+  s.stop_after = 0;
+  const Json resumed = run_sensitivity(s);
+  EXPECT_EQ(resumed["resumed_rows"].get<int64_t>(), 4);
+  EXPECT_EQ(resumed["rows"], whole["rows"]);
+  EXPECT_EQ(read_file(dir_ / "stopped" / "sensitivity.csv"), read_file(dir_ / "whole" / "sensitivity.csv"));
+  EXPECT_FALSE(fs::exists(dir_ / "stopped" / "sensitivity.partial.json"));
+
+  // A partial run of other inputs (here: other test images) is not reused.
+  s.stop_after = 2;
+  EXPECT_THROW(run_sensitivity(s), Error);
+  s.stop_after = 0;
+  s.eval.data.limit = 150;
+  EXPECT_EQ(run_sensitivity(s)["resumed_rows"].get<int64_t>(), 0);
 }
 
 TEST_F(TrainedModel, FinetuneWithAggressiveMultiplierRaisesAccuracy) {
