@@ -122,6 +122,47 @@ void pack_block(const uint8_t* src, int64_t lda, int64_t rows, int64_t K, uint8_
     for (int64_t k = k8; k < K; ++k) dst[k * 64 + r] = src[r * lda + k];
 }
 
+// Runs the avx512_shared kernel on `rows` packed rows (Ap) against `cols` columns of codes (B),
+// one contiguous run of (block, step group) items per thread, all columns each: every tile is
+// built once. A block split between threads leaves partial sums, added up here (modulo 2^32, so
+// the order does not matter).
+void run_shared(const PreparedLut& lut, int64_t rows, int64_t cols, int64_t K, const uint8_t* Ap,
+                const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, bool c_transposed) {
+  const int64_t blocks = (rows + 63) / 64;
+  const int64_t groups = (K + detail::kSharedSteps - 1) / detail::kSharedSteps;
+  const int64_t items = blocks * groups;
+  const int64_t threads = at::in_parallel_region() ? 1 : std::max<int64_t>(1, at::get_num_threads());
+  const int64_t per = std::max<int64_t>((items + threads - 1) / threads, 1);
+  std::mutex partial_mutex;
+  struct Partial {
+    int64_t block, n0, count;
+    std::vector<uint32_t> sums;
+  };
+  std::vector<Partial> partials;
+  const detail::SharedPartial partial = [&](int64_t block, int64_t n0, int64_t count, const uint32_t* sums) {
+    std::lock_guard<std::mutex> lock(partial_mutex);
+    auto it = std::find_if(partials.begin(), partials.end(),
+                           [&](const Partial& p) { return p.block == block && p.n0 == n0; });
+    if (it == partials.end()) {
+      partials.push_back({block, n0, count, std::vector<uint32_t>(sums, sums + 64 * count)});
+    } else {
+      for (int64_t i = 0; i < 64 * count; ++i) it->sums[size_t(i)] += sums[i];
+    }
+  };
+  at::parallel_for(0, items, per, [&](int64_t w0, int64_t w1) {
+    detail::lut_gemm_avx512_shared(lut, rows, cols, K, Ap, B, ldb, C, ldc, c_transposed, w0, w1, partial);
+  });
+  const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);
+  for (const Partial& p : partials) {
+    for (int64_t r = 0; r < std::min<int64_t>(64, rows - p.block * 64); ++r) {
+      for (int64_t n = 0; n < p.count; ++n) {
+        const int64_t m = p.block * 64 + r, c = p.n0 + n;
+        (c_transposed ? C[c * ldc + m] : C[m * ldc + c]) = int32_t(p.sums[size_t(n * 64 + r)] - bias_total);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -168,8 +209,9 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
     return;
   }
   if (kernel == CpuKernel::automatic) {
+    const bool shared = N >= kSharedMinColumns || (M >= kSharedMinColumns && N >= 64 && lut.swapped() != nullptr);
     kernel = !(lut.fits_16bit() && cpu_supports(CpuKernel::avx512)) ? CpuKernel::portable
-             : N >= kSharedMinColumns                                 ? CpuKernel::avx512_shared
+             : shared                                                 ? CpuKernel::avx512_shared
                                                                       : CpuKernel::avx512;
   }
   if (!cpu_supports(kernel)) {
@@ -207,6 +249,18 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
     });
     return;
   }
+  if (kernel == CpuKernel::avx512_shared && M > N && lut.swapped() != nullptr) {
+    // The tiles are shared by the columns: with more rows than columns (a small model's Linear
+    // on a batch of tokens: M = 12,544, N = 64) compute Cᵀ = B·Aᵀ with the swapped table, the
+    // weights as the tiled rows and the tokens as columns, written back transposed.
+    const int64_t nblocks = (N + 63) / 64;
+    std::vector<uint8_t>& bp = t_pack;
+    bp.resize(size_t(nblocks * K * 64));
+    for (int64_t nb = 0; nb < nblocks; ++nb)
+      pack_block(B + nb * 64 * ldb, ldb, std::min<int64_t>(64, N - nb * 64), K, bp.data() + nb * K * 64);
+    run_shared(*lut.swapped(), N, M, K, bp.data(), A, lda, C, ldc, true);
+    return;
+  }
   // A short last block (≤ 16 of 64 rows) would cost a whole vector block. Those rows are
   // computed as the columns of Cᵀ = B·Aᵀ with the swapped table instead (N rows: full vector
   // blocks), or by the portable kernel where no swapped table is at hand.
@@ -241,32 +295,7 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   for (int64_t k = 0; k < K; ++k)
     for (int64_t r = 0; r < tail; ++r) at_tail[size_t(k * tail + r)] = A[(Mv + r) * lda + k];
   if (kernel == CpuKernel::avx512_shared && Mv > 0) {
-    // One contiguous run of (block, step group) items per thread, all columns each: every tile
-    // is built once. A block split between threads leaves partial sums, added up here
-    // (modulo 2^32, so the order does not matter).
-    const int64_t groups = (K + detail::kSharedSteps - 1) / detail::kSharedSteps;
-    const int64_t items = mblocks * groups;
-    const int64_t threads = at::in_parallel_region() ? 1 : std::max<int64_t>(1, at::get_num_threads());
-    const int64_t per = std::max<int64_t>((items + threads - 1) / threads, 1);
-    std::mutex partial_mutex;
-    std::vector<std::pair<int64_t, std::vector<uint32_t>>> partials;
-    auto partial = [&](int64_t block, const uint32_t* sums) {
-      std::lock_guard<std::mutex> lock(partial_mutex);
-      auto it = std::find_if(partials.begin(), partials.end(), [&](const auto& p) { return p.first == block; });
-      if (it == partials.end()) {
-        partials.emplace_back(block, std::vector<uint32_t>(sums, sums + 64 * N));
-      } else {
-        for (int64_t i = 0; i < 64 * N; ++i) it->second[size_t(i)] += sums[i];
-      }
-    };
-    at::parallel_for(0, items, per, [&](int64_t w0, int64_t w1) {
-      detail::lut_gemm_avx512_shared(lut, Mv, N, K, ap.data(), B, ldb, C, ldc, w0, w1, partial);
-    });
-    const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);
-    for (const auto& [block, sums] : partials) {
-      for (int64_t r = 0; r < std::min<int64_t>(64, Mv - block * 64); ++r)
-        for (int64_t n = 0; n < N; ++n) C[(block * 64 + r) * ldc + n] = int32_t(sums[size_t(n * 64 + r)] - bias_total);
-    }
+    run_shared(lut, Mv, N, K, ap.data(), B, ldb, C, ldc, false);
     if (tail > 0) {
       at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) {
         detail::lut_gemm_portable(lut, tail, n0, n1, K, at_tail.data(), tail, B, ldb, C + Mv * ldc, ldc);

@@ -19,8 +19,9 @@
 namespace axx::emu {
 
 /// CPU kernels. `automatic` picks the fastest one this CPU supports for the shape: avx512_shared
-/// when N ≥ kSharedMinColumns, avx512 otherwise (both need AVX-512 VBMI and a table spanning
-/// less than 2^16), else portable.
+/// when N ≥ kSharedMinColumns, or M ≥ kSharedMinColumns and N ≥ 64 (then computing Cᵀ = B·Aᵀ
+/// with the swapped table), avx512 otherwise (both need AVX-512 VBMI and a table spanning less
+/// than 2^16), else portable. avx512_shared forced: Cᵀ whenever M > N.
 enum class CpuKernel { automatic, reference, portable, avx512, avx512_shared };
 
 /// Columns from which `automatic` takes avx512_shared (its per-block tiles are shared by all
@@ -100,13 +101,16 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
                      const uint8_t* Ap, const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc);
 // Steps of k per tile of the avx512_shared kernel.
 constexpr int64_t kSharedSteps = 8;
+// Receives a block's partial sums: block, first column, column count, sums[n * 64 + r] (64 per
+// column, table bias included, modulo 2^32).
+using SharedPartial = std::function<void(int64_t, int64_t, int64_t, const uint32_t*)>;
 // Work items [w0, w1) of the block-major space (block i / G, step group i % G, G = ⌈K / 8⌉),
-// all N columns each; same Ap. A block whose groups all lie in [w0, w1) is written to C; for a
-// block covered in part, its raw sums over the covered groups (64 × N uint32, sums[n * 64 + r],
-// table bias included, modulo 2^32) go to partial(block, sums) instead, for the caller to add up.
+// all N columns each; same Ap. A block whose groups all lie in [w0, w1) is written to C
+// (c_transposed: element (row m, column n) at C[n * ldc + m]); for a block covered in part, its
+// raw sums over the covered groups go to `partial` instead, for the caller to add up.
 void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* Ap,
-                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, int64_t w0,
-                            int64_t w1, const std::function<void(int64_t, const uint32_t*)>& partial);
+                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, bool c_transposed,
+                            int64_t w0, int64_t w1, const SharedPartial& partial);
 }  // namespace detail
 
 }  // namespace axx::emu

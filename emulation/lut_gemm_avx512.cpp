@@ -293,11 +293,14 @@ inline void accumulate(const uint8_t* tile, const uint8_t* bn, int kt, Vec64* ac
 }  // namespace
 
 void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const uint8_t* Ap,
-                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, int64_t w0,
-                            int64_t w1, const std::function<void(int64_t, const uint32_t*)>& partial) {
+                            const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc, bool c_transposed,
+                            int64_t w0, int64_t w1, const SharedPartial& partial) {
   if (w0 >= w1 || N <= 0) return;
   const int64_t groups = (K + kSteps - 1) / kSteps;
   const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);  // modulo 2^32, as the sums
+  // Columns in chunks whose 16-bit accumulators (256 B each) stay in L2 beside the tile; a tile
+  // is built once per chunk.
+  constexpr int64_t kMaxCols = 2048;
   // Per-thread scratch, reused across calls: the tile, the columns' 16-bit accumulators (4
   // vectors each) and their 32-bit sums (64 per column).
   thread_local std::vector<Vec64> t_tile, t_acc;
@@ -307,41 +310,52 @@ void lut_gemm_avx512_shared(const PreparedLut& lut, int64_t M, int64_t N, int64_
   for (int64_t blk = w0 / groups; blk * groups < w1; ++blk) {
     const int64_t g0 = std::max(w0, blk * groups) - blk * groups;
     const int64_t g1 = std::min(w1, (blk + 1) * groups) - blk * groups;
-    t_acc.assign(size_t(N) * 4, Vec64{});
-    t_sum.assign(size_t(N) * 64, 0u);
     const uint8_t* ab = Ap + blk * K * 64;
-    int steps = 0;
-    for (int64_t g = g0; g < g1; ++g) {
-      const int64_t k0 = g * kSteps;
-      const int kt = int(std::min<int64_t>(kSteps, K - k0));
-      build_tile(lut, ab, k0, kt, tile);
-      for (int64_t n = 0; n < N; ++n) {
-        const uint8_t* bn = B + n * ldb + k0;
-        if (kt == kSteps) {
-          accumulate<kSteps>(tile, bn, kt, &t_acc[size_t(n) * 4]);
-        } else {
-          accumulate<0>(tile, bn, kt, &t_acc[size_t(n) * 4]);
+    for (int64_t n0 = 0; n0 < N; n0 += kMaxCols) {
+      const int64_t cols = std::min(kMaxCols, N - n0);
+      t_acc.assign(size_t(cols) * 4, Vec64{});
+      t_sum.assign(size_t(cols) * 64, 0u);
+      int steps = 0;
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t k0 = g * kSteps;
+        const int kt = int(std::min<int64_t>(kSteps, K - k0));
+        build_tile(lut, ab, k0, kt, tile);
+        for (int64_t n = 0; n < cols; ++n) {
+          const uint8_t* bn = B + (n0 + n) * ldb + k0;
+          if (kt == kSteps) {
+            accumulate<kSteps>(tile, bn, kt, &t_acc[size_t(n) * 4]);
+          } else {
+            accumulate<0>(tile, bn, kt, &t_acc[size_t(n) * 4]);
+          }
+        }
+        steps += kt;
+        if (steps == kChunk || g + 1 == g1) {  // kSteps divides kChunk: at most kChunk steps summed
+          for (int64_t n = 0; n < cols; ++n) {
+            Vec64* a = &t_acc[size_t(n) * 4];
+            fold(_mm512_load_si512(a[0].b), _mm512_load_si512(a[1].b), _mm512_load_si512(a[2].b),
+                 _mm512_load_si512(a[3].b), &t_sum[size_t(n) * 64]);
+            for (int v = 0; v < 4; ++v) _mm512_store_si512(a[v].b, _mm512_setzero_si512());
+          }
+          steps = 0;
         }
       }
-      steps += kt;
-      if (steps == kChunk || g + 1 == g1) {  // kSteps divides kChunk: at most kChunk steps summed
-        for (int64_t n = 0; n < N; ++n) {
-          Vec64* a = &t_acc[size_t(n) * 4];
-          fold(_mm512_load_si512(a[0].b), _mm512_load_si512(a[1].b), _mm512_load_si512(a[2].b),
-               _mm512_load_si512(a[3].b), &t_sum[size_t(n) * 64]);
-          for (int v = 0; v < 4; ++v) _mm512_store_si512(a[v].b, _mm512_setzero_si512());
-        }
-        steps = 0;
+      if (g0 > 0 || g1 < groups) {
+        partial(blk, n0, cols, t_sum.data());
+        continue;
       }
-    }
-    if (g0 > 0 || g1 < groups) {
-      partial(blk, t_sum.data());
-      continue;
-    }
-    const int64_t rows = std::min<int64_t>(64, M - blk * 64);
-    for (int64_t r = 0; r < rows; ++r) {
-      int32_t* cr = C + (blk * 64 + r) * ldc;
-      for (int64_t n = 0; n < N; ++n) cr[n] = int32_t(t_sum[size_t(n) * 64 + size_t(r)] - bias_total);
+      const int64_t rows = std::min<int64_t>(64, M - blk * 64);
+      if (c_transposed) {  // C[n][row]: each column's rows are contiguous
+        for (int64_t n = 0; n < cols; ++n) {
+          int32_t* cn = C + (n0 + n) * ldc + blk * 64;
+          const uint32_t* s = &t_sum[size_t(n) * 64];
+          for (int64_t r = 0; r < rows; ++r) cn[r] = int32_t(s[r] - bias_total);
+        }
+      } else {
+        for (int64_t r = 0; r < rows; ++r) {
+          int32_t* cr = C + (blk * 64 + r) * ldc + n0;
+          for (int64_t n = 0; n < cols; ++n) cr[n] = int32_t(t_sum[size_t(n) * 64 + size_t(r)] - bias_total);
+        }
+      }
     }
   }
 }
@@ -352,8 +366,7 @@ bool avx512_kernel_compiled() { return false; }
 void lut_gemm_avx512(const PreparedLut&, int64_t, int64_t, int64_t, int64_t, const uint8_t*,
                      const uint8_t*, int64_t, int32_t*, int64_t) {}
 void lut_gemm_avx512_shared(const PreparedLut&, int64_t, int64_t, int64_t, const uint8_t*, const uint8_t*,
-                            int64_t, int32_t*, int64_t, int64_t, int64_t,
-                            const std::function<void(int64_t, const uint32_t*)>&) {}
+                            int64_t, int32_t*, int64_t, bool, int64_t, int64_t, const SharedPartial&) {}
 
 #endif
 

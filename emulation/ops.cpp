@@ -330,8 +330,12 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
                      [&](int64_t m0, int64_t m1) { ep.rows(c, rs, m0, m1, py); });
     return y;
   }
-  // Slabs of 6 blocks for long rows (amortizes the kernel's per-call column sorting), 3 else.
-  const int64_t slab = K >= 512 ? 384 : 192;
+  // Slabs of 6 blocks for long rows (amortizes the kernel's per-call column sorting), 3 else;
+  // 32 blocks where the shared-tile kernel takes the tokens as its columns (N < 512: a small
+  // model's layers), whose tiles a slab's 2,048 tokens then share.
+  const bool tokens_as_columns = N < kSharedMinColumns && N >= 64 && kernel == CpuKernel::automatic &&
+                                 mult.table->fits_16bit() && cpu_supports(CpuKernel::avx512_shared);
+  const int64_t slab = tokens_as_columns ? 2048 : K >= 512 ? 384 : 192;
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * N * K));
   at::parallel_for(0, nblk, grain, [&](int64_t b0, int64_t b1) {
     Scratch& w = scratch();

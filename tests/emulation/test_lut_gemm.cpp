@@ -85,12 +85,13 @@ TEST(LutGemm, LongKAndSkewedWeightCodes) {
 TEST(LutGemm, ThreadsSplittingBlocksAddUpPartialSums) {
   // avx512_shared hands each thread a run of (64-row block, 8-step group) items; with 3 threads
   // and one or three blocks, blocks are split between threads and their partial sums added up.
-  // K = 4100 also passes a 256-step fold inside a thread's run and ends on a short group.
+  // K = 4100 also passes a 256-step fold inside a thread's run and ends on a short group. With
+  // M > N it computes Cᵀ (tokens as columns); 2,100 columns make two column chunks.
   const auto lut = test::random_lut(31, -32768, 32767);
   const PreparedLut p(lut.data());
   const int saved = at::get_num_threads();
   at::set_num_threads(3);
-  for (const Shape& s : std::vector<Shape>{{64, 40, 4100}, {197, 600, 300}, {150, 9, 2}}) {
+  for (const Shape& s : std::vector<Shape>{{64, 40, 4100}, {197, 600, 300}, {150, 9, 2}, {2100, 70, 40}, {64, 2100, 30}}) {
     const auto A = random_bytes(size_t(s.M * s.K), 32);
     const auto B = random_bytes(size_t(s.N * s.K), 33);
     std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
