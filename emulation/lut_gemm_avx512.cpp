@@ -15,11 +15,12 @@
 // Integer operations only: bit-identical to the reference loop for every table.
 //
 // Two kernels share the lookup. `avx512` (first below) permutes per column: 4 permutes + 8 ALU
-// operations per 64 products, ~22–24 G products/s per core on the 2-core Zen 4, where the
+// operations per 64 products, ~17–24 G products/s per core on the 2-core Zen 4, where the
 // permutes and the 16-bit accumulation compete for the same vector pipes. `avx512_shared`
 // (second) looks every code up once per 64-row block and 8 steps and shares those tiles among all
-// columns: 2 loads + 6 ALU per 64 products plus the tile build, ~27–35 G/s per core at N ≥ 768
-// (FP32 OpenBLAS sgemm: ~45 G MAC/s per core). bench/emulation prints the ratios.
+// columns: 2 loads + 6 ALU per 64 products plus the tile build, ~28–34 G/s per core with ≥ 768
+// columns (FP32 OpenBLAS sgemm: ~47–51 G MAC/s per core); the dispatcher gives it the larger
+// side of the product as columns. bench/emulation prints the ratios.
 #include "emulation/lut_gemm.hpp"
 
 #include <algorithm>
