@@ -1,8 +1,8 @@
 // Native ViT with the exact multiplier's LUT forced through the LUT kernels
 // (LayerState::matmul_path = lut): every layer — patch embedding, qkv, Q·Kᵀ, attention·V, proj,
-// fc1, fc2, head — must give the exact 8-bit path's logits bit for bit. The engine normally
-// detects exact tables and computes them with float BLAS, so without the switch no model-level
-// test would ever run the kernels (and their fused quantize/epilogue) with a known answer.
+// fc1, fc2, head — must give the logits of the float-BLAS path for exact tables (blas_exact) bit
+// for bit, and so must the automatic path (which takes the LUT kernels for a small model's exact
+// layers where they are faster, BLAS for wide ones).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -51,16 +51,19 @@ TEST_P(VitLutExact, ForcedLutKernelEqualsExactPathBitForBit) {
   m->forward(x);
   emu::end_calibration(*m, c.calibration);
 
-  set_path(*m, emu::MatmulPath::automatic);
+  set_path(*m, emu::MatmulPath::blas_exact);
   const at::Tensor exact = m->forward(x);
   set_path(*m, emu::MatmulPath::lut);
   const at::Tensor forced = m->forward(x);
   EXPECT_TRUE(torch::equal(exact, forced)) << (exact - forced).abs().max().item<double>();
   EXPECT_FALSE(torch::equal(exact, fp32));  // it really was quantized
+  set_path(*m, emu::MatmulPath::automatic);
+  EXPECT_TRUE(torch::equal(m->forward(x), exact));
   // Batch of one: every GEMM has fewer rows than one kernel block.
   const at::Tensor x1 = x.narrow(0, 3, 1);
+  set_path(*m, emu::MatmulPath::lut);
   const at::Tensor forced1 = m->forward(x1);
-  set_path(*m, emu::MatmulPath::automatic);
+  set_path(*m, emu::MatmulPath::blas_exact);
   EXPECT_TRUE(torch::equal(m->forward(x1), forced1));
 }
 
