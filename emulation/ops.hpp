@@ -30,9 +30,10 @@ at::Tensor quantized_matmul_int(const at::Tensor& qa, int32_t za, const at::Tens
 /// y = x·Wᵀ + b through the multiplier. x: [..., K] float; weight: [N, K]; bias: [N] or none.
 /// `qw` (optional) are pre-quantized weights (the layer modules cache them).
 /// `name` names the layer in errors. Throws EMU-030 for NaN/Inf, EMU-031 for shape mismatches.
-/// `path` (all three ops): `automatic` sends an exact table through float BLAS and any other
-/// through the LUT kernels; `lut` forces the LUT kernels even for an exact table (tests, and
-/// checking the kernels on a real model); the result is the same bit for bit either way.
+/// `path` (all three ops): `automatic` sends an exact table through float BLAS when the product
+/// is wide (N ≥ kSharedMinColumns, or no AVX-512 LUT kernel here) and everything else through
+/// the LUT kernels; `lut` forces the LUT kernels, `blas_exact` float BLAS (exact tables only;
+/// tests compare the two on a real model); the result is the same bit for bit either way.
 at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Multiplier& mult,
                          const QParams& act, WeightGranularity wg, const std::string& name,
