@@ -186,12 +186,40 @@ void run_any(int g, const PreparedLut& lut, int64_t K, const uint8_t* Ap, int64_
 
 }  // namespace
 
+namespace {
+
+// 16×16 int32 transpose in registers: v[i] = row i in, v[j] = column j out.
+inline void transpose16(__m512i* v) {
+  __m512i t[16], u[16], w[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    u[4 * i + 0] = _mm512_unpacklo_epi64(t[4 * i + 0], t[4 * i + 2]);
+    u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i + 0], t[4 * i + 2]);
+    u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      w[8 * i + j] = _mm512_shuffle_i32x4(u[8 * i + j], u[8 * i + 4 + j], 0x88);
+      w[8 * i + 4 + j] = _mm512_shuffle_i32x4(u[8 * i + j], u[8 * i + 4 + j], 0xdd);
+    }
+  }
+  for (int j = 0; j < 8; ++j) {
+    v[j] = _mm512_shuffle_i32x4(w[j], w[8 + j], 0x88);
+    v[8 + j] = _mm512_shuffle_i32x4(w[j], w[8 + j], 0xdd);
+  }
+}
+
+}  // namespace
+
 void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, int64_t K,
                      const uint8_t* Ap, const uint8_t* B, int64_t ldb, int32_t* C, int64_t ldc) {
   constexpr int kGroup = 3;  // measured on Zen 4: 3 beats 2 and 4 (4 spills accumulators)
   const int64_t mblocks = (M + 63) / 64;
   const uint32_t bias_total = uint32_t(lut.bias()) * uint32_t(K);  // modulo 2^32, as the sums
-  alignas(64) uint32_t acc[64 * kGroup];
   // Columns in chunks of 32, row groups inside a chunk, the chunk's columns innermost: a
   // group's packed activations (3 · K · 64 B) stay in L2 while the chunk's columns pass over
   // them, and A is streamed from L3 once per chunk rather than once per column (measured:
@@ -202,11 +230,13 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
   // Entries pack k in 24 bits; a longer k (never a ViT layer) runs in natural order.
   const bool sorted = K >= 512 && K < (int64_t(1) << 24);
   std::vector<ColumnOrder> orders(sorted ? size_t(std::min(kCols, n1 - n0)) : 0);
-  // A group's sums for the chunk's columns gather here and leave row by row (32 consecutive
-  // int32): storing each column straight into C wrote one cache line per value, 12 KiB apart
-  // for N = 3072, which thrashed L1 sets (measured: M = 1576, K = 768, N = 3072 went from 20
-  // to 25 G/s).
-  alignas(64) int32_t tile[64 * kGroup][kCols];
+  // A group's sums for the chunk's columns gather here, a column each, and leave row by row
+  // through 16×16 register transposes: storing each column straight into C wrote one cache
+  // line per value, 12 KiB apart for N = 3072, which thrashed L1 sets (M = 1576, K = 768,
+  // N = 3072: 20 -> 25 G/s), and a scalar transpose cost a sixth of the time at K = 64.
+  constexpr int64_t kRows = 64 * kGroup;
+  alignas(64) uint32_t sums[kCols][kRows];
+  const __m512i bias = _mm512_set1_epi32(int32_t(bias_total));
   for (int64_t c0 = n0; c0 < n1; c0 += kCols) {
     const int64_t c1 = std::min(n1, c0 + kCols);
     if (sorted) {
@@ -217,14 +247,24 @@ void lut_gemm_avx512(const PreparedLut& lut, int64_t M, int64_t n0, int64_t n1, 
       const int64_t rows = std::min<int64_t>(64 * g, M - mb * 64);
       for (int64_t n = c0; n < c1; ++n) {
         if (sorted) {
-          run_any<true>(g, lut, K, Ap, mb, &orders[size_t(n - c0)], nullptr, acc);
+          run_any<true>(g, lut, K, Ap, mb, &orders[size_t(n - c0)], nullptr, sums[n - c0]);
         } else {
-          run_any<false>(g, lut, K, Ap, mb, nullptr, B + n * ldb, acc);
+          run_any<false>(g, lut, K, Ap, mb, nullptr, B + n * ldb, sums[n - c0]);
         }
-        for (int64_t r = 0; r < rows; ++r) tile[r][n - c0] = int32_t(acc[r] - bias_total);
       }
-      for (int64_t r = 0; r < rows; ++r)
-        std::memcpy(C + (mb * 64 + r) * ldc + c0, tile[r], sizeof(int32_t) * size_t(c1 - c0));
+      for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+        const int64_t nr = std::min<int64_t>(16, rows - r0);
+        for (int64_t q0 = c0; q0 < c1; q0 += 16) {
+          const int nc = int(std::min<int64_t>(16, c1 - q0));
+          __m512i v[16];
+          for (int i = 0; i < 16; ++i) {
+            v[i] = i < nc ? _mm512_sub_epi32(_mm512_load_si512(&sums[q0 - c0 + i][r0]), bias) : _mm512_setzero_si512();
+          }
+          transpose16(v);
+          const __mmask16 cols = __mmask16((1u << nc) - 1u);
+          for (int64_t j = 0; j < nr; ++j) _mm512_mask_storeu_epi32(C + (mb * 64 + r0 + j) * ldc + q0, cols, v[j]);
+        }
+      }
     }
   }
 }
