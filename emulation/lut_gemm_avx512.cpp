@@ -15,7 +15,7 @@
 // Integer operations only: bit-identical to the reference loop for every table.
 //
 // Two kernels share the lookup. `avx512` (first below) permutes per column: 4 permutes + 8 ALU
-// operations per 64 products, ~17–24 G products/s per core on the 2-core Zen 4, where the
+// operations per 64 products, ~20–25 G products/s per core on the 2-core Zen 4, where the
 // permutes and the 16-bit accumulation compete for the same vector pipes. `avx512_shared`
 // (second) looks every code up once per 64-row block and 8 steps and shares those tiles among all
 // columns: 2 loads + 6 ALU per 64 products plus the tile build, ~28–34 G/s per core with ≥ 768
