@@ -152,8 +152,9 @@ inline float round_even(float v) {
 
 // Codes of n contiguous values: round(x / s) saturated to [lo, hi], plus `add` (the zero point
 // for unsigned codes). Clamping before rounding gives the codes rounding first would (the bounds
-// are integers) and keeps |v| small enough for round_even. *sum = Σ codes. Returns nonzero when a
-// value is NaN or ±Inf (x·0 is then not 0); the caller throws.
+// are integers) and keeps |v| small enough for round_even; max(lo, ·) first maps a NaN to lo, so
+// no NaN reaches the int conversion (undefined behaviour). *sum = Σ codes. Returns nonzero when
+// a value is NaN or ±Inf (x·0 is then not 0); the caller throws.
 AXX_VEC_CLONES
 int32_t quantize_contig(const float* x, int64_t n, float scale, float lo, float hi, int32_t add,
                         uint8_t* out, int32_t* sum) {
@@ -161,7 +162,7 @@ int32_t quantize_contig(const float* x, int64_t n, float scale, float lo, float 
   for (int64_t i = 0; i < n; ++i) {
     const float v0 = x[i];
     bad |= int32_t(!(v0 * 0.f == 0.f));
-    const float v = round_even(std::min(std::max(v0 / scale, lo), hi));
+    const float v = round_even(std::min(hi, std::max(lo, v0 / scale)));
     const int32_t c = int32_t(v) + add;
     out[i] = uint8_t(c);
     s += c;
@@ -177,7 +178,7 @@ int32_t quantize_strided(const float* x, int64_t stride, int64_t n, float scale,
   for (int64_t i = 0; i < n; ++i) {
     const float v0 = x[i * stride];
     bad |= int32_t(!(v0 * 0.f == 0.f));
-    const float v = round_even(std::min(std::max(v0 / scale, lo), hi));
+    const float v = round_even(std::min(hi, std::max(lo, v0 / scale)));
     const int32_t c = int32_t(v) + add;
     out[i * out_stride] = uint8_t(c);
     s += c;
