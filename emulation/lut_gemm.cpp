@@ -38,6 +38,10 @@ bool cpu_supports(CpuKernel k) {
 #endif
 }
 
+bool avx512_kernels_apply(const PreparedLut& lut) {
+  return lut.fits_16bit() && cpu_supports(CpuKernel::avx512);
+}
+
 PreparedLut::PreparedLut(const int32_t* lut) : PreparedLut(lut, true) {}
 
 PreparedLut::PreparedLut(const int32_t* lut, bool with_swapped) : lut_(lut, lut + 65536), lut_t_(65536) {
@@ -210,9 +214,9 @@ void lut_gemm_cpu(const PreparedLut& lut, int64_t M, int64_t N, int64_t K, const
   }
   if (kernel == CpuKernel::automatic) {
     const bool shared = N >= kSharedMinColumns || (M >= kSharedMinColumns && N >= 64 && lut.swapped() != nullptr);
-    kernel = !(lut.fits_16bit() && cpu_supports(CpuKernel::avx512)) ? CpuKernel::portable
-             : shared                                                 ? CpuKernel::avx512_shared
-                                                                      : CpuKernel::avx512;
+    kernel = !avx512_kernels_apply(lut) ? CpuKernel::portable
+             : shared                    ? CpuKernel::avx512_shared
+                                         : CpuKernel::avx512;
   }
   if (!cpu_supports(kernel)) {
     throw Error("EMU-020", std::string("LUT GEMM kernel '") + to_string(kernel) +

@@ -34,6 +34,11 @@ const char* to_string(CpuKernel k);
 /// True when this CPU (and this build) can run the given kernel.
 bool cpu_supports(CpuKernel k);
 
+class PreparedLut;
+/// True when the AVX-512 kernels (avx512, avx512_shared) can run `lut` here: this CPU and build
+/// have them and the table spans less than 2^16. `automatic` then never takes `portable`.
+bool avx512_kernels_apply(const PreparedLut& lut);
+
 /// A LUT prepared for the CPU kernels: the table transposed (weight-stationary: one 256-entry
 /// column per weight code) and split into byte planes for the AVX-512 byte-permute kernel.
 /// Build once per multiplier; immutable and shareable across threads.

@@ -137,6 +137,16 @@ __attribute__((always_inline)) inline void lookup(const CodePlanes& t, __m512i i
   H = _mm512_mask2_permutex2var_epi8(t.h2, _mm512_mask2_permutex2var_epi8(t.h0, idx, bottom, t.h1), top, t.h3);
 }
 
+// Adds one step's looked-up bytes (L, H: 64 rows each) to a block's four 16-bit sums (see the
+// top of the file: Σ words and Σ odd bytes of each plane).
+__attribute__((always_inline)) inline void add_step(__m512i L, __m512i H, __m512i& lw, __m512i& lo, __m512i& hw,
+                                                    __m512i& ho) {
+  lw = _mm512_add_epi16(lw, L);
+  lo = _mm512_add_epi16(lo, _mm512_srli_epi16(L, 8));
+  hw = _mm512_add_epi16(hw, H);
+  ho = _mm512_add_epi16(ho, _mm512_srli_epi16(H, 8));
+}
+
 // MB blocks of 64 rows share each loaded table. Sorted: the steps come from a ColumnOrder;
 // otherwise k = 0..K-1 in order with codes bn[k] (no setup per column: the attention products
 // call this for thousands of tiny matrices). Steps run in chunks of kChunk with the fold between
@@ -163,10 +173,7 @@ void run_group(const uint8_t* plane_lo, const uint8_t* plane_hi, int64_t K, cons
       for (int b = 0; b < MB; ++b) {
         __m512i L, H;
         lookup(t, _mm512_loadu_si512(base[b] + k * 64), L, H);
-        lw[b] = _mm512_add_epi16(lw[b], L);
-        lo[b] = _mm512_add_epi16(lo[b], _mm512_srli_epi16(L, 8));
-        hw[b] = _mm512_add_epi16(hw[b], H);
-        ho[b] = _mm512_add_epi16(ho[b], _mm512_srli_epi16(H, 8));
+        add_step(L, H, lw[b], lo[b], hw[b], ho[b]);
       }
     }
 #pragma GCC unroll 8
@@ -319,11 +326,7 @@ inline void accumulate(const uint8_t* tile, const uint8_t* bn, int kt, Vec64* ac
 #pragma GCC unroll 8
   for (int j = 0; j < (KT > 0 ? KT : kt); ++j) {
     const uint8_t* e = tile + (size_t(bn[j]) * kSteps + size_t(j)) * 128;
-    const __m512i L = _mm512_load_si512(e), H = _mm512_load_si512(e + 64);
-    lw = _mm512_add_epi16(lw, L);
-    lo = _mm512_add_epi16(lo, _mm512_srli_epi16(L, 8));
-    hw = _mm512_add_epi16(hw, H);
-    ho = _mm512_add_epi16(ho, _mm512_srli_epi16(H, 8));
+    add_step(_mm512_load_si512(e), _mm512_load_si512(e + 64), lw, lo, hw, ho);
   }
   _mm512_store_si512(acc[0].b, lw);
   _mm512_store_si512(acc[1].b, lo);

@@ -132,7 +132,7 @@ bool use_fused(const at::Tensor& x, const Multiplier& mult, MatmulPath path, int
   if (path == MatmulPath::lut) return true;
   if (path != MatmulPath::automatic) return false;
   return !mult.is_exact() ||
-         (N < kSharedMinColumns && mult.table->fits_16bit() && cpu_supports(CpuKernel::avx512));
+         (N < kSharedMinColumns && avx512_kernels_apply(*mult.table));
 }
 
 // The element loops below are built twice, for AVX2 and for the x86-64 baseline, and picked
@@ -316,8 +316,16 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
   std::atomic<bool> finite{true};
   const int64_t nblk = (M + 63) / 64;
   const int64_t threads = at::in_parallel_region() ? 1 : at::get_num_threads();
-  if (threads > 1 && nblk < 4 * threads && N >= kSharedMinColumns && mult.table->fits_16bit() &&
-      kernel == CpuKernel::automatic && cpu_supports(CpuKernel::avx512_shared)) {
+  // The kernel `automatic` picks for a GEMM of these rows: the shared-tile one where it applies.
+  const bool shared = kernel == CpuKernel::automatic && avx512_kernels_apply(*mult.table);
+  // Codes and row sums of rows [m0, m1) into qa / rs (row m0 first); nonzero on NaN/Inf.
+  auto quantize_rows = [&](int64_t m0, int64_t m1, uint8_t* qa, int32_t* rs) {
+    int32_t bad = 0;
+    for (int64_t m = m0; m < m1; ++m)
+      bad |= quantize_contig(px + m * K, K, act.scale, cr.lo, cr.hi, cr.add, qa + (m - m0) * K, rs + (m - m0));
+    return bad;
+  };
+  if (threads > 1 && nblk < 4 * threads && N >= kSharedMinColumns && shared) {
     // Few row blocks (one image's 197 tokens: 4) split unevenly between threads (2 blocks
     // against 1 + 5 rows). Quantize all rows, then one GEMM whose shared-tile kernel splits
     // (block, k-steps) work evenly, then dequantize: three parallel regions instead of one.
@@ -329,10 +337,7 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
     int32_t* rs = w.rs.data();
     int32_t* c = w.c.data();
     at::parallel_for(0, M, std::max<int64_t>(1, (int64_t(1) << 16) / K), [&](int64_t m0, int64_t m1) {
-      int32_t bad = 0;
-      for (int64_t m = m0; m < m1; ++m)
-        bad |= quantize_contig(px + m * K, K, act.scale, cr.lo, cr.hi, cr.add, qa + m * K, rs + m);
-      if (bad) finite = false;
+      if (quantize_rows(m0, m1, qa + m0 * K, rs + m0)) finite = false;
     });
     if (!finite) check_finite(x2, name);  // throws EMU-030
     lut_gemm_cpu(*mult.table, M, N, K, qa, K, pw, K, c, N, kernel);
@@ -343,8 +348,7 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
   // Slabs of 6 blocks for long rows (amortizes the kernel's per-call column sorting), 3 else;
   // 32 blocks where the shared-tile kernel takes the tokens as its columns (N < 512: a small
   // model's layers), whose tiles a slab's 2,048 tokens then share.
-  const bool tokens_as_columns = N < kSharedMinColumns && N >= 64 && kernel == CpuKernel::automatic &&
-                                 mult.table->fits_16bit() && cpu_supports(CpuKernel::avx512_shared);
+  const bool tokens_as_columns = N < kSharedMinColumns && N >= 64 && shared;
   const int64_t slab = tokens_as_columns ? 2048 : K >= 512 ? 384 : 192;
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 21) / std::max<int64_t>(1, 64 * N * K));
   at::parallel_for(0, nblk, grain, [&](int64_t b0, int64_t b1) {
@@ -355,10 +359,7 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
       w.qa.resize(size_t(rows * K));
       w.rs.resize(size_t(rows));
       w.c.resize(size_t(rows * N));
-      int32_t bad = 0;
-      for (int64_t m = 0; m < rows; ++m)
-        bad |= quantize_contig(px + (s0 + m) * K, K, act.scale, cr.lo, cr.hi, cr.add, w.qa.data() + m * K, &w.rs[size_t(m)]);
-      if (bad) {
+      if (quantize_rows(s0, s0 + rows, w.qa.data(), w.rs.data())) {
         finite = false;
         return;
       }
