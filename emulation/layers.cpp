@@ -62,14 +62,6 @@ const QuantizedWeight& WeightCache::get(const at::Tensor& w2d, const Multiplier&
 
 namespace {
 
-// Stateless reservoir draws: a hash of (seed, position) so recording needs no RNG state.
-uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 void add_histogram(std::array<double, 256>& h, const at::Tensor& codes, int64_t uses) {
   const at::Tensor counts = at::bincount(codes.reshape({-1}).to(at::kLong), {}, 256).to(at::kDouble).contiguous();
   const double* c = counts.data_ptr<double>();

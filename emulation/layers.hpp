@@ -27,6 +27,15 @@ namespace axx::emu {
 enum class LayerKind { linear, conv2d, matmul };
 const char* to_string(LayerKind k);
 
+/// splitmix64's finalizer: a stateless hash of (seed, position), for the recorder's reservoir
+/// draws and the operand pools built from its samples, so sampling needs no RNG state.
+inline uint64_t mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 /// Operand statistics of one layer while it runs quantized (LayerState::recorder). For the
 /// search's error features and power model and for hwgen's power simulation under real operands.
 /// Codes are the raw 8-bit patterns the layer's multiplier sees (LUT indices: for signed

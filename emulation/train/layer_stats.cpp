@@ -12,6 +12,7 @@
 #include "common/npy.hpp"
 #include "common/progress.hpp"
 #include "common/sha256.hpp"
+#include "emulation/layers.hpp"
 #include "emulation/train/engine.hpp"
 #include "emulation/train/layer_walk.hpp"
 
@@ -25,13 +26,6 @@ std::string model_identifier(const std::string& path) {
 }
 
 namespace {
-
-uint64_t mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 void write_npy_u8(const fs::path& path, const std::vector<uint8_t>& v, const std::vector<size_t>& shape) {
   std::string bytes = npy_header("|u1", shape);
@@ -138,9 +132,9 @@ Json compute_layer_stats(const LayerStatsOptions& o) {
         const double share = total > 0 ? double(macs[i]) / double(total) : 0.0;
         const int64_t want = std::llround(share * double(o.pool_values));
         for (int64_t j = 0; j < want; ++j) {
-          const uint64_t h = mix64(o.run.seed ^ mix64(i * 0x100000001b3ull + uint64_t(j)));
+          const uint64_t h = emu::mix64(o.run.seed ^ emu::mix64(i * 0x100000001b3ull + uint64_t(j)));
           if (!r.rows_a.empty()) pool_a.push_back(r.rows_a[h % r.rows_a.size()]);
-          if (!r.rows_b.empty()) pool_w.push_back(r.rows_b[mix64(h) % r.rows_b.size()]);
+          if (!r.rows_b.empty()) pool_w.push_back(r.rows_b[emu::mix64(h) % r.rows_b.size()]);
         }
       }
       const std::string pa = fmt::format("model.{}.a.npy", tag), pw = fmt::format("model.{}.w.npy", tag);
