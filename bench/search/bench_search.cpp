@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_stats.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "search/run.hpp"
@@ -29,24 +30,9 @@ using namespace axx::search;
 
 namespace {
 
-struct Stats {
-  double median = 0, min = 0, max = 0, q1 = 0, q3 = 0;
-};
-
-Stats stats_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  auto q = [&](double f) {
-    const double pos = f * double(v.size() - 1);
-    const size_t i = size_t(pos);
-    const double t = pos - double(i);
-    return i + 1 < v.size() ? v[i] * (1 - t) + v[i + 1] * t : v[i];
-  };
-  return {q(0.5), v.front(), v.back(), q(0.25), q(0.75)};
-}
-
-Json to_json(const Stats& s) {
-  return Json{{"median", s.median}, {"min", s.min}, {"max", s.max}, {"q1", s.q1}, {"q3", s.q3}};
-}
+using bench::Stats;
+using bench::stats_of;
+using bench::to_json;
 
 }  // namespace
 
