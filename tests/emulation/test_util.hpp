@@ -11,21 +11,11 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "../expect_error.hpp"
 
 namespace axx::emu::test {
 
-/// Runs `f`, expects an axx::Error with `code`; returns its message for further checks.
-template <typename F>
-std::string expect_error(const std::string& code, F&& f) {
-  try {
-    f();
-  } catch (const axx::Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected axx::Error " << code;
-  return {};
-}
+using axx::test::expect_error;
 
 /// A random table with entries in [lo, hi].
 inline std::vector<int32_t> random_lut(uint32_t seed, int64_t lo, int64_t hi) {

@@ -3,11 +3,14 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <string>
 
 #include "common/error.hpp"
 #include "common/npy.hpp"
+#include "emulation/config.hpp"
+#include "../expect_error.hpp"
 
 namespace axx::imp::test {
 
@@ -27,16 +30,18 @@ inline double rel_diff(const at::Tensor& a, const at::Tensor& b) {
          b.to(at::kDouble).abs().max().item<double>();
 }
 
-template <typename F>
-std::string expect_error(const std::string& code, F&& f) {
-  try {
-    f();
-  } catch (const axx::Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected axx::Error " << code;
-  return {};
+using axx::test::expect_error;
+
+/// Every layer of the model (a module holder: ImportedModel, VisionTransformer) gets the exact
+/// signed 8-bit multiplier of the default config, calibrated on x.
+template <typename Model>
+void exact8_calibrated(Model& m, const at::Tensor& x) {
+  torch::NoGradGuard ng;
+  const emu::ApproxConfig cfg;
+  emu::apply_config(*m, cfg, emu::MultiplierLibrary());
+  emu::begin_calibration(*m);
+  m->forward(x);
+  emu::end_calibration(*m, cfg.calibration);
 }
 
 }  // namespace axx::imp::test

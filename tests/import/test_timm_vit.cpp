@@ -80,11 +80,7 @@ TEST(TimmImport, NativeVitExact8BitEqualsTheFakeQuantizedReference) {
     m->eval();
     torch::NoGradGuard ng;
     const at::Tensor x = load_npy(ref_file(name + ".input.npy"));
-    emu::ApproxConfig cfg;
-    emu::apply_config(*m, cfg, emu::MultiplierLibrary());
-    emu::begin_calibration(*m);
-    m->forward(x);
-    emu::end_calibration(*m, cfg.calibration);
+    exact8_calibrated(m, x);
     const double d = rel_diff(m->forward(x), load_npy(ref_file(name + ".fq_logits.npy")));
     std::cout << "  " << name << ": native exact8 vs fake-quant " << d << "\n";
     EXPECT_LT(d, 1e-5) << name;

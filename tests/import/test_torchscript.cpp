@@ -88,11 +88,7 @@ TEST(TorchScriptImport, EveryLayerEqualsItsFakeQuantizedProductInExact8Bit) {
   ImportedModel m = load_torchscript(ref_file("tv_vit_bench.pt"));
   const at::Tensor x = load_npy(ref_file("tv_vit_bench.input.npy"));
   torch::NoGradGuard ng;
-  emu::ApproxConfig cfg;
-  emu::apply_config(*m, cfg, emu::MultiplierLibrary());
-  emu::begin_calibration(*m);
-  m->forward(x);
-  emu::end_calibration(*m, cfg.calibration);
+  exact8_calibrated(m, x);
   m->record_calls(true);
   m->forward(x);
   auto layers = emu::approximable_layers(*m);
@@ -174,11 +170,7 @@ TEST(TorchScriptImport, OneLayersMultiplierChangesThatLayerOnward) {
   ImportedModel m = load_torchscript(ref_file("tv_vit_a.pt"));
   const at::Tensor x = load_npy(ref_file("tv_vit_a.input.npy"));
   torch::NoGradGuard ng;
-  emu::ApproxConfig cfg;
-  emu::apply_config(*m, cfg, emu::MultiplierLibrary());
-  emu::begin_calibration(*m);
-  m->forward(x);
-  emu::end_calibration(*m, cfg.calibration);
+  exact8_calibrated(m, x);
 
   m->record_calls(true);
   const at::Tensor y_exact = m->forward(x);
@@ -227,14 +219,7 @@ TEST(TorchScriptImport, BadInputsHaveTheirCodes) {
 TEST(TorchScriptImport, StraightThroughFineTuningReachesTheScriptedWeights) {
   ImportedModel m = load_torchscript(ref_file("tv_vit_a.pt"));
   const at::Tensor x = load_npy(ref_file("tv_vit_a.input.npy"));
-  emu::ApproxConfig cfg;
-  emu::apply_config(*m, cfg, emu::MultiplierLibrary());
-  {
-    torch::NoGradGuard ng;
-    emu::begin_calibration(*m);
-    m->forward(x);
-    emu::end_calibration(*m, cfg.calibration);
-  }
+  exact8_calibrated(m, x);
   auto params = m->named_parameters();
   ASSERT_TRUE(params.contains("encoder.layers.encoder_layer_0.self_attention.in_proj_weight"));
   ASSERT_TRUE(params.contains("heads.head.weight"));

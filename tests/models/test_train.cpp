@@ -9,6 +9,7 @@
 #include "common/npy.hpp"
 #include "emulation/models/safetensors.hpp"
 #include "emulation/train/train.hpp"
+#include "../expect_error.hpp"
 
 using namespace axx;
 using namespace axx::train;
@@ -134,12 +135,7 @@ TEST_F(TrainedModel, StoppedSensitivityResumesToTheSameRows) {
   // the last 2 and gives the same table.
   s.out_dir = (dir_ / "stopped").string();
   s.stop_after = 4;
-  try {
-    run_sensitivity(s);
-    ADD_FAILURE() << "stop_after did not stop";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "TRN-004");
-  }
+  axx::test::expect_error("TRN-004", [&] { run_sensitivity(s); });
   ASSERT_TRUE(fs::exists(dir_ / "stopped" / "sensitivity.partial.json"));
   s.stop_after = 0;
   const Json resumed = run_sensitivity(s);
@@ -150,7 +146,7 @@ TEST_F(TrainedModel, StoppedSensitivityResumesToTheSameRows) {
 
   // A partial run of other inputs (here: other test images) is not reused.
   s.stop_after = 2;
-  EXPECT_THROW(run_sensitivity(s), Error);
+  axx::test::expect_error("TRN-004", [&] { run_sensitivity(s); });
   s.stop_after = 0;
   s.eval.data.limit = 150;
   EXPECT_EQ(run_sensitivity(s)["resumed_rows"].get<int64_t>(), 0);
