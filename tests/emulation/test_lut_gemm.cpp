@@ -37,6 +37,20 @@ struct LutCase {
   const char* name;
   int64_t lo, hi;
 };
+// Every fast kernel on contiguous A [M, K] and B [N, K] gives the reference loop's C bit for
+// bit (output prefilled with a pattern, so a kernel that skips an element fails too).
+void expect_kernels_match_reference(const std::vector<int32_t>& lut, const PreparedLut& p, const Shape& s,
+                                    const std::vector<uint8_t>& A, const std::vector<uint8_t>& B,
+                                    const std::string& what) {
+  std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
+  lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
+  for (CpuKernel k : fast_kernels()) {
+    std::fill(out.begin(), out.end(), 0x5a5a5a5a);
+    lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
+    EXPECT_EQ(out, ref) << what << " " << to_string(k) << " M=" << s.M << " N=" << s.N << " K=" << s.K;
+  }
+}
+
 const std::vector<LutCase> kLuts = {{"signed16", -32768, 32767},  {"unsigned16", 0, 65535},
                                     {"small", -3, 3},             {"max_only", 65535, 65535},
                                     {"min_only", -32768, -32768}, {"narrow_hi", 1000, 1100}};
@@ -49,14 +63,8 @@ TEST(LutGemm, EveryKernelMatchesReferenceForRandomTables) {
     for (const auto& s : kShapes) {
       const auto A = random_bytes(size_t(s.M * s.K), seed++);
       const auto B = random_bytes(size_t(s.N * s.K), seed++);
-      std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
-      lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
-      for (CpuKernel k : fast_kernels()) {
-        std::fill(out.begin(), out.end(), 0x5a5a5a5a);
-        lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
-        ASSERT_EQ(out, ref) << lc.name << " " << to_string(k) << " M=" << s.M << " N=" << s.N
-                            << " K=" << s.K;
-      }
+      expect_kernels_match_reference(lut, p, s, A, B, lc.name);
+      if (HasFailure()) return;  // one mismatching case says enough
     }
   }
 }
@@ -68,18 +76,12 @@ TEST(LutGemm, LongKAndSkewedWeightCodes) {
   // chunks; M = 200 has a full 3-block group, a 1-block group and an 8-row tail.
   const auto lut = test::random_lut(21, -32768, 32767);
   const PreparedLut p(lut.data());
-  const int64_t M = 200, N = 70, K = 2500;
-  const auto A = random_bytes(size_t(M * K), 22);
-  auto B = random_bytes(size_t(N * K), 23);
+  const Shape s{200, 70, 2500};
+  const auto A = random_bytes(size_t(s.M * s.K), 22);
+  auto B = random_bytes(size_t(s.N * s.K), 23);
   for (size_t i = 0; i < B.size(); ++i)
     if (B[i] % 8 != 0) B[i] = uint8_t(B[i] % 2);
-  std::vector<int32_t> ref(size_t(M * N)), out(size_t(M * N));
-  lut_gemm_reference(M, N, K, A.data(), K, B.data(), K, lut.data(), ref.data(), N);
-  for (CpuKernel k : fast_kernels()) {
-    std::fill(out.begin(), out.end(), 0x5a5a5a5a);
-    lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N, k);
-    EXPECT_EQ(out, ref) << to_string(k);
-  }
+  expect_kernels_match_reference(lut, p, s, A, B, "skewed");
 }
 
 TEST(LutGemm, ThreadsSplittingBlocksAddUpPartialSums) {
@@ -92,15 +94,8 @@ TEST(LutGemm, ThreadsSplittingBlocksAddUpPartialSums) {
   const int saved = at::get_num_threads();
   at::set_num_threads(3);
   for (const Shape& s : std::vector<Shape>{{64, 40, 4100}, {197, 600, 300}, {150, 9, 2}, {2100, 70, 40}, {64, 2100, 30}}) {
-    const auto A = random_bytes(size_t(s.M * s.K), 32);
-    const auto B = random_bytes(size_t(s.N * s.K), 33);
-    std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
-    lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
-    for (CpuKernel k : fast_kernels()) {
-      std::fill(out.begin(), out.end(), 0x5a5a5a5a);
-      lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
-      EXPECT_EQ(out, ref) << to_string(k) << " M=" << s.M << " N=" << s.N << " K=" << s.K;
-    }
+    expect_kernels_match_reference(lut, p, s, random_bytes(size_t(s.M * s.K), 32),
+                                   random_bytes(size_t(s.N * s.K), 33), "3 threads");
   }
   at::set_num_threads(saved);
 }

@@ -65,6 +65,19 @@ class SearchEval : public ::testing::Test {
     if (!have_fmnist()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   }
   static inline fs::path lib_;
+
+  /// The search's evaluator on the shipped model and the suite's library: `limit` test images,
+  /// `eval_images` of them for the search (0 = all), 64 calibration images.
+  static train::SearchEvalOptions eval_options(int64_t limit, int64_t eval_images) {
+    train::SearchEvalOptions so;
+    so.model = kModel;
+    so.library = lib_.string();
+    so.data.limit = limit;
+    so.eval_images = eval_images;
+    so.calib_images = 64;
+    so.run.progress = false;
+    return so;
+  }
 };
 
 // A config with signed and unsigned approximate multipliers, the rest exact.
@@ -133,14 +146,7 @@ TEST_F(SearchEval, LayerStatsHaveAnalyticMacsAndHistogramsSumToOperandCounts) {
 
 TEST_F(SearchEval, EvaluatorAccuracyEqualsEvalCommandOnTheSameImages) {
   const fs::path dir = fresh_dir("axx_search_eval_eq");
-  train::SearchEvalOptions so;
-  so.model = kModel;
-  so.library = lib_.string();
-  so.data.limit = 160;
-  so.eval_images = 0;
-  so.calib_images = 64;
-  so.run.progress = false;
-  train::EmulatorEvaluator ev(so);
+  train::EmulatorEvaluator ev(eval_options(160, 0));
   const auto cfg_layers = mixed_config();
   const double a = ev.accuracy(cfg_layers, false);
   const int64_t runs = ev.emulations();
@@ -218,14 +224,7 @@ TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
     EXPECT_DOUBLE_EQ(a["hypervolume_full"].get<double>(), search::hypervolume_2d(full, ref));
   }
   // The configurations load into the model and evaluate.
-  train::SearchEvalOptions so;
-  so.model = kModel;
-  so.library = lib_.string();
-  so.data.limit = 120;
-  so.eval_images = 60;
-  so.calib_images = 64;
-  so.run.progress = false;
-  train::EmulatorEvaluator ev(so);
+  train::EmulatorEvaluator ev(eval_options(120, 60));
   const Json& p0 = sum["algorithms"][0]["points"][0];
   const emu::ApproxConfig c0 = emu::load_config(dir / "run" / p0["config_file"].get<std::string>());
   EXPECT_EQ(ev.accuracy(c0.layers, false), p0["accuracy"].get<double>());
