@@ -4,9 +4,7 @@
 // in the middle of the search resumes to the same front.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -20,7 +18,6 @@
 using namespace axx;
 namespace fs = std::filesystem;
 
-extern char** environ;
 
 namespace {
 
@@ -150,18 +147,9 @@ TEST_F(FlowE2E, AFlowKilledDuringTheSearchResumesToTheSameFront) {
   const Json reference = read_json_file(dir() / "search/mcts/front.json").at("points");
 
   fs::remove_all(dir() / "search");  // so the checkpoint awaited below is the new run's
-  std::vector<std::string> args = {AXX_TRANSAXX_EXE, "flow", "run", test::data("flows/tiny.toml").string(), "--runs",
-                                   runs_->string(),  "--from", "search", "--to", "search", "--force", "--no-progress"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid = test::spawn_quiet({"flow", "run", test::data("flows/tiny.toml").string(), "--runs", runs_->string(),
+                                       "--from", "search", "--to", "search", "--force", "--no-progress"});
+  ASSERT_GT(pid, 0);
   // Kill once the search has checkpointed some configurations.
   const fs::path ckpt = dir() / "search/mcts/checkpoint.json";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(600);

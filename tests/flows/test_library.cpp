@@ -2,9 +2,7 @@
 // library, redoing only what was unfinished.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -20,7 +18,6 @@
 using namespace axx;
 namespace fs = std::filesystem;
 
-extern char** environ;
 
 namespace {
 
@@ -86,18 +83,8 @@ TEST(Library, KilledBuildResumesToTheSameLibrary) {
 
   // Start a build, kill it with SIGKILL once the first multiplier is finished.
   const fs::path lib = d / "lib";
-  std::vector<std::string> args = {AXX_TRANSAXX_EXE, "library", "build", mults.string(), "--out", lib.string(),
-                                   "-j", "1"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid = test::spawn_quiet({"library", "build", mults.string(), "--out", lib.string(), "-j", "1"});
+  ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
   while (!fs::exists(lib / "trunc_k2.json") && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,6 +1,8 @@
 // Helpers shared by the flows tests: temporary folders and running the transaxx program.
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +12,8 @@
 
 #include "common/fs.hpp"
 #include "common/subprocess.hpp"
+
+extern "C" char** environ;
 
 namespace axx::test {
 
@@ -41,6 +45,24 @@ inline CliResult run_cli(const std::vector<std::string>& args,
   std::string out = read_file(log);
   fs::remove(log);
   return {rc, out};
+}
+
+/// Starts the transaxx program with `args` in the background, its output discarded, for tests
+/// that kill it halfway; returns its pid, or -1 when it could not be started.
+inline pid_t spawn_quiet(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {AXX_TRANSAXX_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
 }
 
 /// Files in `dir` (not recursive) whose extension is one of the outputs of characterize.
