@@ -92,7 +92,7 @@ std::string heatmap_svg(const std::vector<std::string>& layers, const std::vecto
 // inputs: the model file's content, the data, each multiplier's table, the layers, the
 // calibration, and the baselines measured again at the start (equal only when model, data and
 // calibration gave the same quantized model).
-Json sensitivity_key(const SensitivityOptions& o, const emu::MultiplierLibrary& lib,
+Json sensitivity_key(const SensitivityOptions& o, const std::string& model_id, const emu::MultiplierLibrary& lib,
                      const std::vector<std::string>& layers, const std::vector<std::string>& mults,
                      const data::Dataset& test, double fp32_top1, double exact_top1) {
   const EvalOptions& e = o.eval;
@@ -101,7 +101,7 @@ Json sensitivity_key(const SensitivityOptions& o, const emu::MultiplierLibrary& 
     const int32_t* t = lib.get(n)->table->lut();
     tables[n] = sha256_hex(std::string_view(reinterpret_cast<const char*>(t), 65536 * sizeof(int32_t)));
   }
-  return {{"model_id", model_identifier(e.model)},
+  return {{"model_id", model_id},
           {"data", {{"kind", e.data.kind}, {"path", e.data.path}, {"split", e.data.split}, {"limit", e.data.limit},
                     {"img_size", e.data.img_size}, {"images", test.size()}}},
           {"tables", tables},
@@ -158,7 +158,8 @@ Json run_sensitivity(const SensitivityOptions& o) {
   // Rows done by an earlier run of the same inputs that was killed (or stopped) are kept in
   // sensitivity.partial.json, rewritten after every row, and not evaluated again.
   const fs::path partial_path = dir / "sensitivity.partial.json";
-  const Json key = sensitivity_key(o, lib, layers, mults, test, fp32.top1, exact.top1);
+  const std::string model_id = model_identifier(e.model);  // SHA-256 of the file: once
+  const Json key = sensitivity_key(o, model_id, lib, layers, mults, test, fp32.top1, exact.top1);
   Json done = Json::object();  // "layer\tmultiplier" -> {top1, top5}
   if (fs::exists(partial_path)) {
     try {
@@ -207,7 +208,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
   }
   if (bar) bar->finish();
   Json r = {{"model", e.model},
-            {"model_id", model_identifier(e.model)},  // the search checks it (search/model.hpp)
+            {"model_id", model_id},  // the search checks it (search/model.hpp)
             {"dataset", test.name},
             {"images", test.size()},
             {"library", o.library},
