@@ -9,9 +9,9 @@
 #include "apps/commands.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
-#include "flows/characterize.hpp"
-#include "flows/liberty.hpp"
-#include "flows/library.hpp"
+#include "characterize/characterize.hpp"
+#include "eda/liberty.hpp"
+#include "characterize/library.hpp"
 
 namespace axx::app {
 

@@ -11,8 +11,8 @@
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/npy.hpp"
-#include "flows/hwgen_verify.hpp"
-#include "flows/liberty.hpp"
+#include "hwgen/verify/hwgen_verify.hpp"
+#include "eda/liberty.hpp"
 #include "hwgen/generator.hpp"
 #include "hwgen/spec.hpp"
 

@@ -15,7 +15,7 @@
 
 #ifdef AXX_HAVE_MODELS
 #include "emulation/train/layer_stats.hpp"
-#include "emulation/train/model_search.hpp"
+#include "model_search/model_search.hpp"
 #include "search/algorithm.hpp"
 #endif
 

@@ -4,7 +4,7 @@
 
 #include "common/error.hpp"
 #include "flows/flow_stages.hpp"
-#include "flows/library.hpp"
+#include "characterize/library.hpp"
 
 namespace axx::flows {
 

@@ -18,7 +18,7 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
-#include "flows/hwgen_verify.hpp"
+#include "hwgen/verify/hwgen_verify.hpp"
 #include "hwgen/generator.hpp"
 #include "tests/hwgen/hwgen_test_util.hpp"
 

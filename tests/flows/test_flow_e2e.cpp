@@ -13,7 +13,7 @@
 
 #include "common/fs.hpp"
 #include "common/json.hpp"
-#include "test_util.hpp"
+#include "../cli_util.hpp"
 
 using namespace axx;
 namespace fs = std::filesystem;

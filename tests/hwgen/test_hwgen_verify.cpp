@@ -9,7 +9,7 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/subprocess.hpp"
-#include "flows/hwgen_verify.hpp"
+#include "hwgen/verify/hwgen_verify.hpp"
 #include "hwgen/cycle_model.hpp"
 #include "hwgen/generator.hpp"
 #include "hwgen_test_util.hpp"

@@ -1,0 +1,295 @@
+// Benchmark of the search algorithms on the real problem: the Fashion-MNIST ViT
+// (examples/models/fmnist_vit.safetensors) emulated with the built-in multiplier library.
+// Prints JSON.
+//
+// 1. The library is characterized once into a cache folder (--library DIR, or the environment
+//    variable AXX_BENCH_LIBRARY; built with `transaxx library build` when it has no
+//    library.json).
+// 2. Layers (multiply counts, operand histograms) from the model; a sensitivity table measured
+//    here: every layer alone on each of its candidate multipliers (after Pareto pruning), scored
+//    on the same image subset as the search. Its cost is reported apart from the budget (it is
+//    the input of the surrogate that MCTS and greedy use; NSGA-II and random ignore it).
+// 3. For each seed: MCTS, NSGA-II, random and greedy at the same budget on the same evaluator
+//    (scores cached across algorithms and seeds: a configuration is emulated once). Hypervolume
+//    of each measured front (fixed reference: all-exact accuracy − max_drop, power 1), median
+//    and spread over the seeds. The exact baseline (all-exact configuration, measured in the same
+//    run) is the reference point's accuracy anchor; hypervolume is relative to the box
+//    [0, 1] × [ref, exact], reported as a fraction of that box too.
+// 4. For the first --final-seeds seeds, every front point is re-evaluated on the first
+//    --final-images test images (a larger set than the search subset) and the hypervolume
+//    recomputed on those accuracies.
+// 5. Surrogate: Spearman rank correlation between predicted and measured accuracy on held-out
+//    configurations (random sparse ones: 1 to L/3 layers approximated), (a) from the sensitivity
+//    table alone, (b) after fitting on the configurations the four searches of seed 1 measured.
+//
+// Usage: bench_search_vit [--library DIR] [--model FILE] [--budget N] [--seeds N]
+//          [--eval-images N] [--final-images N] [--final-seeds N] [--calib-images N]
+//          [--max-candidates N] [--holdout N] [--max-drop X] [--threads N] [--out DIR]
+// --out keeps checkpoints: a killed benchmark run again with the same options resumes.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bench/bench_stats.hpp"
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/subprocess.hpp"
+#include "emulation/train/layer_stats.hpp"
+#include "model_search/search_eval.hpp"
+#include "search/run.hpp"
+#include "search/surrogate.hpp"
+
+using namespace axx;
+using namespace axx::search;
+namespace fs = std::filesystem;
+
+namespace {
+
+using bench::Stats;
+using bench::stats_of;
+using bench::to_json;
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void log(const std::string& s) {
+  std::fprintf(stderr, "[bench_search_vit] %s\n", s.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string library = std::getenv("AXX_BENCH_LIBRARY") ? std::getenv("AXX_BENCH_LIBRARY") : "";
+  std::string model = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnist_vit.safetensors";
+  std::string out = "runs/bench_search_vit";
+  int64_t budget = 20, eval_images = 200, final_images = 1000, calib_images = 256;
+  int seeds = 5, final_seeds = 1, max_candidates = 4, holdout = 20, threads = 2;
+  double max_drop = 0.05;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--library") library = next();
+    else if (a == "--model") model = next();
+    else if (a == "--budget") budget = std::stoll(next());
+    else if (a == "--seeds") seeds = std::stoi(next());
+    else if (a == "--eval-images") eval_images = std::stoll(next());
+    else if (a == "--final-images") final_images = std::stoll(next());
+    else if (a == "--final-seeds") final_seeds = std::stoi(next());
+    else if (a == "--calib-images") calib_images = std::stoll(next());
+    else if (a == "--max-candidates") max_candidates = std::stoi(next());
+    else if (a == "--holdout") holdout = std::stoi(next());
+    else if (a == "--max-drop") max_drop = std::stod(next());
+    else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--out") out = next();
+    else {
+      std::fprintf(stderr, "unknown option %s (see the header of bench_search_vit.cpp)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (library.empty()) library = out + "/library";
+  try {
+    const double t_start = now_s();
+    if (!fs::exists(fs::path(library) / "library.json")) {
+      log("characterizing the built-in library into " + library + " (once)");
+      run_tool_checked("BENCH-001", "transaxx library build",
+                       {AXX_TRANSAXX_EXE, "library", "build", "--out", library, "-j", "2"},
+                       ProcessOptions({}, fs::path(out) / "library_build.log"));
+    }
+    fs::create_directories(out);
+    const double t_lib = now_s();
+
+    train::SearchEvalOptions eo;
+    eo.model = model;
+    eo.run.threads = threads;
+    eo.run.progress = false;
+    eo.eval_images = eval_images;
+    eo.calib_images = calib_images;
+    eo.data.limit = final_images;  // the subset is drawn from these; fronts are re-scored on all of them
+    eo.library = library;
+    train::EmulatorEvaluator ev(eo);
+
+    train::LayerStatsOptions ls;
+    ls.model = model;
+    ls.run = eo.run;
+    ls.images = calib_images;
+    SearchOptions so;
+    so.library = load_multiplier_library(library, true);
+    so.model = parse_model_layers(train::compute_layer_stats(ls), "layers");
+    so.space.max_candidates = max_candidates;
+    so.budget = budget;
+    so.batch = 4;
+    const double t_setup = now_s();
+    log("model, calibration and layer statistics ready");
+
+    // Exact baseline, measured in this run.
+    const double exact_acc = ev.accuracy({}, false);
+    so.reference.power_rel = 1.0;
+    so.reference.accuracy = std::max(0.0, exact_acc - max_drop);
+    const double box = (exact_acc - so.reference.accuracy) * 1.0;
+
+    // Sensitivity table on the candidates of the pruned space (without a table: error powers).
+    SensitivityTable sens;
+    sens.model = ev.model_id();
+    sens.base_accuracy = exact_acc;
+    {
+      const SearchSpace pre = SearchSpace::build(so.library, so.model, nullptr, so.space);
+      const int64_t e0 = ev.emulations();
+      for (size_t l = 0; l < pre.num_layers(); ++l) {
+        for (const auto& c : pre.candidates(l)) {
+          const std::string& mn = so.library.multipliers[size_t(c.mult)].name;
+          if (int(c.mult) == pre.power_model().exact_index()) continue;
+          const std::string& ln = so.model.layers[l].name;
+          sens.drops[ln][mn] = exact_acc - ev.accuracy({{ln, mn}}, false);
+        }
+      }
+      log("sensitivity table: " + std::to_string(ev.emulations() - e0) + " single-layer evaluations");
+    }
+    const int64_t sens_evals = ev.emulations();
+    so.sensitivity = sens;
+    const double t_sens = now_s();
+
+    const std::vector<std::string> algos{"mcts", "nsga2", "random", "greedy"};
+    std::map<std::string, std::vector<double>> hv, hv_full, front_sizes, evals;
+    Json per_seed = Json::array();
+    std::vector<EvalRecord> fit_set;
+    SearchSpace space = SearchSpace::build(so.library, so.model, &sens, so.space);
+    for (int seed = 1; seed <= seeds; ++seed) {
+      so.seed = uint64_t(seed);
+      so.algo = "mcts";
+      so.compare = {"nsga2", "random", "greedy"};
+      so.out_dir = fs::path(out) / ("seed_" + std::to_string(seed));
+      const int64_t e0 = ev.emulations();
+      const double ts = now_s();
+      const SearchResult r = run_search(so, ev);
+      std::vector<const AlgorithmRun*> runs{&r.primary};
+      for (const auto& b : r.baselines) runs.push_back(&b);
+      Json js{{"seed", seed}, {"new_emulations", ev.emulations() - e0}, {"seconds", now_s() - ts}};
+      for (const auto* a : runs) {
+        hv[a->algo].push_back(a->hypervolume);
+        front_sizes[a->algo].push_back(double(a->front.size()));
+        evals[a->algo].push_back(double(a->evaluations.size()));
+        Json ja{{"hypervolume", a->hypervolume}, {"front_size", a->front.size()}, {"evaluations", a->evaluations.size()}};
+        if (seed <= final_seeds) {
+          std::vector<ParetoPoint> pts;
+          for (const auto& p : a->front) {
+            std::map<std::string, std::string> m;
+            for (size_t l = 0; l < p.config.size(); ++l) m[so.model.layers[l].name] = space.multiplier_name(p.config, l);
+            pts.push_back(ParetoPoint{p.config, p.power_rel, ev.accuracy(m, true), p.eval_index});
+          }
+          const double h = hypervolume_2d(pts, so.reference);
+          hv_full[a->algo].push_back(h);
+          ja["hypervolume_final_images"] = h;
+        }
+        if (seed == 1) fit_set.insert(fit_set.end(), a->evaluations.begin(), a->evaluations.end());
+        js[a->algo] = ja;
+      }
+      per_seed.push_back(js);
+      log("seed " + std::to_string(seed) + " done: " + js.dump());
+    }
+    const double t_search = now_s();
+
+    // Surrogate on held-out uniformly random configurations (none of them in the fit set).
+    Surrogate sur(space, &sens);
+    std::vector<Config> fit_c;
+    std::vector<double> fit_a;
+    for (const auto& e : fit_set) {
+      fit_c.push_back(e.config);
+      fit_a.push_back(e.accuracy);
+    }
+    std::mt19937_64 rng(12345);
+    std::vector<Config> held;
+    std::vector<double> measured, pred_table, pred_fit;
+    std::set<std::string> fit_keys;
+    for (const auto& c : fit_c) fit_keys.insert(config_key(c));
+    // Sparse configurations (1 to L/3 layers approximated, the rest exact) span the accuracy
+    // range where fronts live; uniformly random ones are all near chance level on this model.
+    const Config exact_cfg = space.all_exact();
+    while (int(held.size()) < holdout) {
+      Config c = exact_cfg;
+      const size_t k = 1 + rng() % std::max<size_t>(1, c.size() / 3);
+      for (size_t j = 0; j < k; ++j) {
+        const size_t l = rng() % c.size();
+        c[l] = int(rng() % space.candidates(l).size());
+      }
+      if (fit_keys.count(config_key(c))) continue;
+      fit_keys.insert(config_key(c));
+      held.push_back(c);
+    }
+    measured = ev.evaluate(space, held);
+    for (const auto& c : held) pred_table.push_back(sur.predict(c));
+    sur.fit(fit_c, fit_a);
+    for (const auto& c : held) pred_fit.push_back(sur.predict(c));
+    const double t_end = now_s();
+
+    Json res;
+    res["benchmark"] = "search algorithms on the emulated Fashion-MNIST ViT";
+    res["model"] = ev.model_id();
+    res["library"] = library;
+    res["multipliers"] = so.library.multipliers.size();
+    res["layers"] = so.model.layers.size();
+    res["candidates_per_layer"] = [&] {
+      std::vector<size_t> v;
+      for (size_t l = 0; l < space.num_layers(); ++l) v.push_back(space.candidates(l).size());
+      return v;
+    }();
+    res["log10_space_size"] = space.log10_size();
+    res["budget"] = budget;
+    res["seeds"] = seeds;
+    res["eval_images"] = ev.subset_images();
+    res["final_images"] = ev.full_images();
+    res["exact_baseline"] = {{"accuracy_subset", exact_acc}, {"accuracy_final_images", ev.accuracy({}, true)}};
+    res["reference"] = {{"power_rel", so.reference.power_rel}, {"accuracy", so.reference.accuracy}};
+    res["hypervolume_box"] = box;
+    Json summary = Json::object();
+    for (const auto& a : algos) {
+      Json s{{"hypervolume", to_json(stats_of(hv[a]))},
+             {"hypervolume_fraction_of_box_median", box > 0 ? stats_of(hv[a]).median / box : 0.0},
+             {"front_size_median", stats_of(front_sizes[a]).median},
+             {"evaluations_median", stats_of(evals[a]).median},
+             {"ratio_median_hv_to_mcts", stats_of(hv["mcts"]).median > 0
+                                             ? stats_of(hv[a]).median / stats_of(hv["mcts"]).median
+                                             : 0.0}};
+      if (!hv_full[a].empty()) s["hypervolume_final_images"] = hv_full[a];
+      summary[a] = s;
+    }
+    res["summary"] = summary;
+    res["per_seed"] = per_seed;
+    res["surrogate"] = {{"held_out_configs", held.size()},
+                        {"fit_configs", fit_c.size()},
+                        {"spearman_table_only", spearman(pred_table, measured)},
+                        {"spearman_after_fit", spearman(pred_fit, measured)},
+                        {"measured_accuracy_range", {*std::min_element(measured.begin(), measured.end()),
+                                                     *std::max_element(measured.begin(), measured.end())}}};
+    res["cost"] = {{"sensitivity_evaluations", sens_evals},
+                   {"emulations_total", ev.emulations()},
+                   {"cache_hits", ev.cache_hits()},
+                   {"seconds_per_emulation", ev.emulations() ? ev.emulation_seconds() / double(ev.emulations()) : 0.0},
+                   {"seconds", {{"library", t_lib - t_start},
+                                {"setup", t_setup - t_lib},
+                                {"sensitivity", t_sens - t_setup},
+                                {"search", t_search - t_sens},
+                                {"surrogate", t_end - t_search},
+                                {"total", t_end - t_start}}}};
+    std::printf("%s\n", res.dump(2).c_str());
+    write_json_atomic(fs::path(out) / "result.json", res);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bench_search_vit: error %s: %s\n", e.code().c_str(), e.what());
+    return 1;
+  }
+  return 0;
+}

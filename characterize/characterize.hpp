@@ -1,0 +1,68 @@
+// transaxx — the characterize stage: one multiplier's Verilog → LUT, error metrics, area,
+// delay, power, and a multiplier record (DESIGN.md "Multiplier record").
+//
+// Steps, each in the multiplier's work folder (<out>/work/<name>/, logs and scripts kept):
+//   1. Yosys reads the files, picks and checks the top module (yosys.hpp);
+//   2. Yosys + ABC synthesize it against the Liberty library (area, cell mix);
+//   3. Verilator simulates all 65,536 pairs of the RTL and of the gate-level netlist; the two
+//      tables must be identical (verilator.hpp);
+//   4. the mapped netlist is evaluated bit-parallel (and must equal Verilator's table), timed
+//      with the NLDM tables and its power measured from toggles under the stimulus
+//      (gate_netlist.hpp);
+//   5. the LUT (.npy), the error picture (.svg) and the record (.json) are written, the record
+//      last, each atomically: a record on disk means a finished multiplier.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/json.hpp"
+#include "eda/yosys.hpp"
+
+namespace axx::flows {
+
+/// Bumped when the flow's method changes, so older records are rebuilt.
+inline constexpr int kCharacterizeFlowVersion = 4;
+
+struct CharacterizeOptions {
+  DesignSpec design;
+  std::optional<bool> is_signed;      ///< unset: signed if all ports are declared `signed`
+  std::filesystem::path liberty;      ///< empty: default_liberty_path()
+  double clock_mhz = 100.0;           ///< clock for power; one multiplication per cycle; > 0
+  std::string stimulus = "uniform";   ///< "uniform" or a path to a 256×256 .npy histogram of (a, b)
+  size_t vectors = 16384;             ///< operand pairs simulated for power; >= 10,000
+  uint64_t seed = 1;                  ///< stimulus random seed
+  std::string name;                   ///< record name; empty: the top module's name
+  std::filesystem::path out_dir;      ///< where <name>.json, <name>.npy, <name>.error.svg go
+  bool force = false;                 ///< rebuild even when an up-to-date record exists
+};
+
+struct StageSeconds {
+  double inspect = 0, synthesis = 0, simulation = 0, netlist_check = 0, power = 0, write = 0, total = 0;
+};
+
+struct CharacterizeResult {
+  Json record;
+  std::filesystem::path record_path;
+  bool reused = false;       ///< an up-to-date record was found and nothing was run
+  StageSeconds seconds;
+};
+
+/// Characterizes one multiplier. Throws axx::Error (see yosys.hpp, verilator.hpp; "CHR-008"
+/// RTL and gate-level tables differ, naming the first pair; "STIM-001" bad stimulus).
+CharacterizeResult characterize(const CharacterizeOptions& options);
+
+/// The key of everything a record depends on (sources, parameters, library, clock, stimulus,
+/// tool versions, flow version): equal keys mean the record is up to date.
+std::string characterize_inputs_key(const CharacterizeOptions& options, const std::string& name);
+
+/// Checks the options' values (clock, vectors, stimulus file) before any tool runs.
+/// Throws axx::Error "STIM-001" / "CHR-010".
+void validate_options(const CharacterizeOptions& options);
+
+/// A one-screen human-readable summary of a record.
+std::string format_record_summary(const Json& record);
+
+}  // namespace axx::flows

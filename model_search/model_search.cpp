@@ -1,0 +1,195 @@
+// transaxx train — `transaxx search` on a real model (see model_search.hpp).
+#include "model_search/model_search.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "common/error.hpp"
+#include "common/fs.hpp"
+#include "emulation/train/layer_stats.hpp"
+#include "search/run.hpp"
+
+namespace axx::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+search::Signedness parse_signedness(const std::string& s) {
+  if (s == "any") return search::Signedness::any;
+  if (s == "signed") return search::Signedness::signed_only;
+  if (s == "unsigned") return search::Signedness::unsigned_only;
+  throw UsageError("SRC-014", fmt::format("--signedness {}: valid: any, signed, unsigned", s));
+}
+
+std::string fmt_duration(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  if (s < 90) return fmt::format("{:.0f}s", s);
+  if (s < 5400) return fmt::format("{:.1f}min", s / 60);
+  return fmt::format("{:.1f}h", s / 3600);
+}
+
+}  // namespace
+
+Json run_model_search(const ModelSearchOptions& o) {
+  // Cheap checks first, before the model is loaded.
+  if (o.budget < 1) {
+    throw UsageError("SRC-001", fmt::format("the search budget is {}; give at least 1 configuration to score "
+                                            "(--budget N)",
+                                            o.budget));
+  }
+  if (o.eval.library.empty()) throw UsageError("SRC-014", "--library <multiplier library folder> is required");
+  if (!(o.max_drop >= 0)) throw UsageError("SRC-014", fmt::format("--max-drop {}: must be >= 0", o.max_drop));
+  search::SearchOptions so;
+  so.library = search::load_multiplier_library(o.eval.library, /*luts=*/true);
+  so.space.signedness = parse_signedness(o.signedness);
+  so.space.max_candidates = o.max_candidates;
+  so.algo = o.algo;
+  so.compare = o.compare;
+  search::find_algorithm(o.algo);
+  for (const auto& a : o.compare) search::find_algorithm(a);
+  so.budget = o.budget;
+  so.seed = o.seed;
+  so.batch = o.batch;
+  if (o.exploration >= 0) so.mcts.exploration = o.exploration;
+  if (o.simulations > 0) so.mcts.simulations = o.simulations;
+  if (o.population > 0) so.nsga2.population = o.population;
+  so.resume = o.resume;
+  so.out_dir = o.out_dir;
+  std::optional<search::SensitivityTable> sens;
+  if (!o.sensitivity_file.empty()) sens = search::load_sensitivity(o.sensitivity_file);
+
+  EmulatorEvaluator ev(o.eval);
+  const std::string model_id = ev.model_id();
+  if (sens && !sens->model.empty() && sens->model != model_id) {
+    throw Error("SRC-007", fmt::format("sensitivity table {} is for model '{}' but the search runs model '{}' ({}); "
+                                       "rerun 'transaxx sensitivity' on this model",
+                                       o.sensitivity_file, sens->model, model_id, o.eval.model));
+  }
+  so.sensitivity = sens;
+
+  // The layers: a given file (it must describe this model), else computed here.
+  if (!o.layers_file.empty()) {
+    so.model = search::load_model_layers(o.layers_file);
+    if (!so.model.model.empty() && so.model.model != model_id) {
+      throw Error("SRC-013", fmt::format("layers file {} describes model '{}' but the search runs model '{}' ({}); "
+                                         "rerun 'transaxx layers' on this model",
+                                         o.layers_file, so.model.model, model_id, o.eval.model));
+    }
+  } else {
+    LayerStatsOptions ls;
+    ls.run = o.eval.run;
+    ls.model = o.eval.model;
+    ls.preset = o.eval.preset;
+    ls.data = o.eval.data;
+    ls.images = o.eval.calib_images;
+    ls.calibration = o.eval.calibration;
+    ls.percentile = o.eval.percentile;
+    so.model = search::parse_model_layers(compute_layer_stats(ls), "computed layers");
+  }
+  if (so.model.model.empty()) so.model.model = model_id;
+  fs::create_directories(o.out_dir);
+  write_json_atomic(fs::path(o.out_dir) / "layers.json", search::to_json(so.model));
+
+  // Hypervolume reference: a fixed accuracy floor, the same for every algorithm.
+  const double exact_acc = ev.accuracy({}, false);
+  so.reference.power_rel = 1.0;
+  so.reference.accuracy = o.ref_accuracy >= 0 ? o.ref_accuracy : std::max(0.0, exact_acc - o.max_drop);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string cur_algo;
+  double mark_s = 0;        // when this algorithm's first progress line came
+  int64_t mark_used = 0;    // and how many configurations were scored (or replayed) then
+  so.on_progress = [&](const search::SearchProgress& p) {
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (p.algo != cur_algo) {
+      cur_algo = p.algo;
+      mark_s = el;
+      mark_used = p.used;
+    }
+    if (o.progress) {
+      // ETA from this process's own pace (replayed evaluations cost nothing).
+      const double rate = p.used > mark_used ? (el - mark_s) / double(p.used - mark_used) : 0;
+      std::fprintf(stderr, "search %s: %lld/%lld configurations scored, hypervolume %.5f, %s elapsed, ETA %s\n",
+                   p.algo.c_str(), (long long)p.used, (long long)p.budget, p.hypervolume, fmt_duration(el).c_str(),
+                   rate > 0 ? fmt_duration(rate * double(p.budget - p.used)).c_str() : "?");
+    }
+    return o.stop_after <= 0 || p.used < o.stop_after;
+  };
+  const search::SearchResult res = search::run_search(so, ev);
+
+  // Re-evaluate the fronts on the whole test set and extend the summary.
+  const search::SearchSpace space =
+      search::SearchSpace::build(so.library, so.model, so.sensitivity ? &*so.sensitivity : nullptr, so.space);
+  std::vector<const search::AlgorithmRun*> runs{&res.primary};
+  for (const auto& b : res.baselines) runs.push_back(&b);
+  const fs::path sum_path = fs::path(o.out_dir) / "summary.json";
+  Json summary = fs::exists(sum_path) ? read_json_file(sum_path) : Json::object();
+  Json algos = Json::array();
+  bool complete = true;
+  for (const auto* r : runs) {
+    complete = complete && r->complete;
+    Json a;
+    for (const Json& s : summary.value("algorithms", Json::array()))
+      if (s.value("algo", "") == r->algo) a = s;
+    a["algo"] = r->algo;
+    a["hypervolume"] = r->hypervolume;
+    Json pts = Json::array();
+    std::vector<search::ParetoPoint> full_pts;
+    for (size_t i = 0; i < r->front.size(); ++i) {
+      const auto& p = r->front[i];
+      const std::string rel = fmt::format("{}/configs/point_{:03d}.json", r->algo, i);
+      Json e{{"power_rel", p.power_rel},
+             {"energy_pj", space.power(p.config).energy_pj},
+             {"accuracy", p.accuracy},
+             {"accuracy_full", nullptr},
+             {"config_file", rel}};
+      if (o.final_eval && r->complete) {
+        std::map<std::string, std::string> layers;
+        for (size_t l = 0; l < p.config.size(); ++l) layers[space.layers().layers[l].name] = space.multiplier_name(p.config, l);
+        const double full = ev.accuracy(layers, true);
+        e["accuracy_full"] = full;
+        full_pts.push_back(search::ParetoPoint{p.config, p.power_rel, full, p.eval_index});
+      }
+      // Configs carry the calibration they were scored with (the library default is max).
+      if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
+        const fs::path cf = fs::path(o.out_dir) / rel;
+        Json cj = read_json_file(cf);
+        cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
+        if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
+        write_json_atomic(cf, cj);
+      }
+      pts.push_back(e);
+    }
+    a["points"] = pts;
+    a["hypervolume_full"] = full_pts.empty() && !r->front.empty() ? Json(nullptr)
+                                                                 : Json(search::hypervolume_2d(full_pts, so.reference));
+    algos.push_back(a);
+  }
+  summary["version"] = 1;
+  summary["model"] = model_id;
+  summary["complete"] = complete;
+  summary["algorithms"] = algos;
+  summary["evaluation"] = {{"model_file", o.eval.model},
+                           {"images", ev.subset_images()},
+                           {"full_images", ev.full_images()},
+                           {"calib_images", o.eval.calib_images},
+                           {"data_seed", o.eval.run.seed},
+                           {"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration},
+                           {"exact8_accuracy", exact_acc},
+                           {"emulations", ev.emulations()},
+                           {"cache_hits", ev.cache_hits()},
+                           {"emulation_seconds", ev.emulation_seconds()}};
+  summary["reference"] = {{"power_rel", so.reference.power_rel}, {"accuracy", so.reference.accuracy}};
+  summary["log10_space_size"] = res.log10_space_size;
+  summary["candidates_per_layer"] = res.candidates_per_layer;
+  summary["out_dir"] = o.out_dir;
+  write_json_atomic(sum_path, summary);
+  return summary;
+}
+
+}  // namespace axx::train

@@ -1,0 +1,54 @@
+// transaxx train — `transaxx search` on a real model: the search library (search/run.hpp) driven
+// by the emulator evaluator (search_eval.hpp), with the final fronts re-evaluated on the whole
+// test set. No LibTorch types here.
+//
+// Writes into out_dir what run_search writes (per algorithm: checkpoint.json, evaluations.csv,
+// front.csv, front.json, configs/point_NNN.json; front.svg) plus
+//   layers.json     the Layers JSON searched (computed when no layers file is given)
+//   summary.json    run_search's summary, extended per algorithm with "points": [{power_rel,
+//                   energy_pj, accuracy (search subset), accuracy_full (whole test set, null
+//                   when not re-evaluated), config_file (relative to out_dir)}] and
+//                   "hypervolume_full" (hypervolume of those points on accuracy_full), and at
+//                   the top "evaluation": {model, images, full_images, calibration, reference}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "model_search/search_eval.hpp"
+
+namespace axx::train {
+
+struct ModelSearchOptions {
+  SearchEvalOptions eval;             ///< model, data, subset size, calibration, library
+  std::string layers_file;            ///< Layers JSON; "" = computed (layer_stats.hpp)
+  std::string sensitivity_file;       ///< `transaxx sensitivity` JSON or search SensitivityTable
+  std::string algo = "mcts";          ///< mcts | nsga2 | random | greedy
+  std::vector<std::string> compare;   ///< other algorithms at the same budget and seed
+  int64_t budget = 100;               ///< configurations scored per algorithm, ≥ 1
+  uint64_t seed = 1;                  ///< search seed (the data seed is eval.run.seed)
+  int batch = 4;                      ///< configurations per evaluator call, ≥ 1
+  int max_candidates = 6;             ///< per layer after Pareto pruning (0 = all; else ≥ 2)
+  std::string signedness = "any";     ///< any | signed | unsigned multipliers
+  double exploration = -1;            ///< MCTS UCT constant (< 0 = library default)
+  int simulations = 0;                ///< MCTS simulations per proposal (0 = default)
+  int population = 0;                 ///< NSGA-II population (0 = default)
+  /// Hypervolume reference accuracy (fraction). < 0: the all-exact accuracy on the search
+  /// subset minus max_drop.
+  double ref_accuracy = -1;
+  double max_drop = 0.05;             ///< accuracy fraction, ≥ 0
+  bool final_eval = true;             ///< re-evaluate every front point on the whole test set
+  bool resume = true;
+  int64_t stop_after = 0;             ///< > 0: stop after this many scored configs (tests resume)
+  std::string out_dir = "runs/search";
+  bool progress = true;               ///< progress lines on stderr
+};
+
+/// Runs the search; returns summary.json's content. Errors: SRC-001 budget < 1 (UsageError,
+/// exit 2), SRC-002 empty library, SRC-005/SRC-013 layers or config of another model, SRC-007
+/// sensitivity of another model, SRC-008 a checkpoint of another search, TRN-*, EMU-*.
+Json run_model_search(const ModelSearchOptions& o);
+
+}  // namespace axx::train

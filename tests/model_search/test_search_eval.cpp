@@ -1,0 +1,340 @@
+// The search on the real model: layer statistics (multiply counts, operand histograms, operand
+// samples for hwgen), the emulator evaluator against `transaxx eval --config`, and the
+// `transaxx layers` / `transaxx search` commands end to end (skipped without Fashion-MNIST).
+// The multiplier library (4 multipliers) is characterized by `transaxx library build` at
+// fixture time (incremental: a rerun reuses the records).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "common/fs.hpp"
+#include "common/json.hpp"
+#include "common/npy.hpp"
+#include "common/subprocess.hpp"
+#include "emulation/config.hpp"
+#include "emulation/models/vit.hpp"
+#include "emulation/train/layer_stats.hpp"
+#include "model_search/search_eval.hpp"
+#include "emulation/train/train.hpp"
+#include "search/model.hpp"
+#include "search/pareto.hpp"
+
+using namespace axx;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kModel = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnist_vit.safetensors";
+
+bool have_fmnist() { return fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"); }
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+struct CliRun {
+  int rc = 0;
+  std::string log;
+};
+
+CliRun transaxx(std::vector<std::string> args, const fs::path& log) {
+  args.insert(args.begin(), AXX_TRANSAXX_EXE);
+  CliRun r;
+  r.rc = run_process(args, ProcessOptions({}, log));
+  r.log = read_file(log);
+  return r;
+}
+
+class SearchEval : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!have_fmnist()) return;
+    lib_ = fs::temp_directory_path() / "axx_search_eval_lib";
+    fs::create_directories(lib_);
+    const CliRun r = transaxx({"library", "build", std::string(AXX_RTL_DIR) + "/catalog.csv", "--only", "exact_s8",
+                            "exact_u8", "bam_s8_v6", "drum_u8_k4", "--out", lib_.string(), "-j", "2"},
+                           lib_ / "build.log");
+    ASSERT_EQ(r.rc, 0) << r.log;
+  }
+  void SetUp() override {
+    if (!have_fmnist()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  }
+  static inline fs::path lib_;
+
+  /// The search's evaluator on the shipped model and the suite's library: `limit` test images,
+  /// `eval_images` of them for the search (0 = all), 64 calibration images.
+  static train::SearchEvalOptions eval_options(int64_t limit, int64_t eval_images) {
+    train::SearchEvalOptions so;
+    so.model = kModel;
+    so.library = lib_.string();
+    so.data.limit = limit;
+    so.eval_images = eval_images;
+    so.calib_images = 64;
+    so.run.progress = false;
+    return so;
+  }
+};
+
+// A config with signed and unsigned approximate multipliers, the rest exact.
+std::map<std::string, std::string> mixed_config() {
+  return {{"blocks.0.mlp.fc1", "bam_s8_v6"}, {"blocks.1.attn.qkv", "drum_u8_k4"}, {"blocks.2.attn.qk", "drum_u8_k4"},
+          {"blocks.3.mlp.fc2", "bam_s8_v6"}, {"patch_embed.proj", "drum_u8_k4"}};
+}
+
+}  // namespace
+
+TEST_F(SearchEval, LayerStatsHaveAnalyticMacsAndHistogramsSumToOperandCounts) {
+  train::LayerStatsOptions o;
+  o.model = kModel;
+  o.images = 24;
+  o.run.batch_size = 16;
+  o.run.progress = false;
+  o.sample_rows = 8;
+  o.pool_values = 1000;
+  o.operands_dir = fresh_dir("axx_search_eval_ops").string();
+  const Json r = train::compute_layer_stats(o);
+  const search::ModelLayers m = search::parse_model_layers(r);  // the search reads it as it is
+  EXPECT_EQ(m.model, train::model_identifier(kModel));
+
+  // The analytic count of the ViT's shape: T tokens (patches + class token) of width D.
+  const models::VitConfig c = models::find_preset("vit_fmnist").config;
+  const int64_t P = c.num_patches(), T = P + 1, D = c.embed_dim, H = c.num_heads, d = D / H, F = c.mlp_hidden();
+  std::vector<std::pair<std::string, int64_t>> want{{"patch_embed.proj", P * D * c.in_chans * c.patch_size * c.patch_size}};
+  for (int b = 0; b < c.depth; ++b) {
+    const std::string p = "blocks." + std::to_string(b) + ".";
+    want.push_back({p + "attn.qkv", T * D * 3 * D});
+    want.push_back({p + "attn.qk", H * T * T * d});
+    want.push_back({p + "attn.av", H * T * T * d});
+    want.push_back({p + "attn.proj", T * D * D});
+    want.push_back({p + "mlp.fc1", T * D * F});
+    want.push_back({p + "mlp.fc2", T * F * D});
+  }
+  want.push_back({"head", D * c.num_classes});
+  ASSERT_EQ(m.layers.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(m.layers[i].name, want[i].first);
+    EXPECT_EQ(m.layers[i].macs, want[i].second) << want[i].first;
+    const auto& op = m.layers[i].operands;
+    for (const auto* h : {&op.a_s8, &op.b_s8, &op.a_u8, &op.b_u8}) {
+      ASSERT_EQ(h->size(), 256u);
+      double s = 0;
+      for (double v : *h) s += v;
+      EXPECT_EQ(s, double(want[i].second * o.images)) << want[i].first;
+    }
+  }
+  // Real operand samples, in the format hwgen reads (raw 8-bit values).
+  const fs::path dir = o.operands_dir;
+  const NpyArray qkv = read_npy(dir / "blocks.0.attn.qkv.s8.a.npy");
+  EXPECT_EQ(qkv.descr, "|u1");
+  ASSERT_EQ(qkv.shape.size(), 2u);
+  EXPECT_EQ(qkv.shape[0], 8u);
+  EXPECT_EQ(qkv.shape[1], size_t(D));
+  const NpyArray av = read_npy(dir / "blocks.0.attn.av.u8.w.npy");
+  EXPECT_EQ(av.shape[1], size_t(T));  // attention·V reduces over the tokens
+  for (const char* f : {"model.s8.a.npy", "model.s8.w.npy", "model.u8.a.npy", "model.u8.w.npy"}) {
+    const NpyArray pool = read_npy(dir / f);
+    EXPECT_NEAR(double(pool.size()), 1000.0, 26.0) << f;  // per-layer shares are rounded
+    EXPECT_EQ(pool.to_double().size(), pool.size());
+  }
+  EXPECT_TRUE(fs::exists(dir / "operands.json"));
+}
+
+TEST_F(SearchEval, EvaluatorAccuracyEqualsEvalCommandOnTheSameImages) {
+  const fs::path dir = fresh_dir("axx_search_eval_eq");
+  train::EmulatorEvaluator ev(eval_options(160, 0));
+  const auto cfg_layers = mixed_config();
+  const double a = ev.accuracy(cfg_layers, false);
+  const int64_t runs = ev.emulations();
+  EXPECT_EQ(ev.accuracy(cfg_layers, false), a);  // cached: no new emulation
+  EXPECT_EQ(ev.emulations(), runs);
+
+  // What `transaxx eval --config` computes (it calibrates this very config).
+  Json cfg{{"version", 1}, {"library", lib_.string()}, {"default", "exact"}, {"layers", cfg_layers}};
+  write_json_atomic(dir / "cfg.json", cfg);
+  train::EvalOptions e;
+  e.model = kModel;
+  e.data.limit = 160;
+  e.quant.mode = "config";
+  e.quant.config = (dir / "cfg.json").string();
+  e.quant.calib_images = 64;
+  e.run.progress = false;
+  const Json r = train::evaluate_model(e);
+  EXPECT_EQ(r["top1"].get<double>(), a);
+  e.quant.mode = "exact8";
+  EXPECT_EQ(train::evaluate_model(e)["top1"].get<double>(), ev.accuracy({}, false));
+  // A config naming a layer the model lacks is a config of another model.
+  try {
+    ev.accuracy({{"blocks.9.mlp.fc1", "bam_s8_v6"}});
+    FAIL() << "expected SRC-005";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.code(), "SRC-005");
+  }
+}
+
+TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
+  const fs::path dir = fresh_dir("axx_search_eval_cli");
+  // `transaxx sensitivity`'s output goes to the search as it is.
+  CliRun s = transaxx({"sensitivity", "--model", kModel, "--library", lib_.string(), "--layers", "blocks.0.mlp.fc1",
+                    "blocks.1.mlp.fc1", "--multipliers", "bam_s8_v6", "drum_u8_k4", "--limit", "100", "--calib-images",
+                    "64", "--no-progress", "--out", (dir / "sens").string()},
+                   dir / "sens.log");
+  ASSERT_EQ(s.rc, 0) << s.log;
+  CliRun r = transaxx({"layers", kModel, "--images", "32", "--out", (dir / "layers.json").string(), "--no-progress"},
+                   dir / "layers.log");
+  ASSERT_EQ(r.rc, 0) << r.log;
+  EXPECT_NE(r.log.find("blocks.3.mlp.fc2"), std::string::npos);
+  r = transaxx({"search", "--model", kModel, "--library", lib_.string(), "--layers", (dir / "layers.json").string(),
+                "--sensitivity", (dir / "sens" / "sensitivity.json").string(), "--algo", "mcts", "--compare", "random",
+                "--budget", "6", "--seed", "3", "--eval-images", "60", "--limit", "120", "--calib-images", "64",
+                "--out", (dir / "run").string(), "--no-progress"},
+               dir / "search.log");
+  ASSERT_EQ(r.rc, 0) << r.log;
+  const Json sum = read_json_file(dir / "run" / "summary.json");
+  EXPECT_TRUE(sum["complete"].get<bool>());
+  ASSERT_EQ(sum["algorithms"].size(), 2u);
+  EXPECT_EQ(sum["evaluation"]["images"].get<int64_t>(), 60);
+  EXPECT_EQ(sum["evaluation"]["full_images"].get<int64_t>(), 120);
+  EXPECT_TRUE(fs::exists(dir / "run" / "front.svg"));
+  for (const Json& a : sum["algorithms"]) {
+    EXPECT_EQ(a["evaluations"].get<int64_t>(), 6);
+    const Json& pts = a["points"];
+    ASSERT_GE(pts.size(), 1u);
+    std::vector<search::ParetoPoint> front;
+    for (const Json& p : pts) {
+      front.push_back({{}, p["power_rel"].get<double>(), p["accuracy"].get<double>(), 0});
+      ASSERT_TRUE(p["accuracy_full"].is_number());
+      // Every point's config is a DESIGN.md approximation config of this model.
+      const emu::ApproxConfig c = emu::load_config(dir / "run" / p["config_file"].get<std::string>());
+      EXPECT_EQ(c.layers.size(), 26u);
+      EXPECT_EQ(fs::absolute(c.library).lexically_normal(), fs::absolute(lib_).lexically_normal());
+    }
+    for (size_t i = 0; i < front.size(); ++i)
+      for (size_t j = 0; j < front.size(); ++j)
+        EXPECT_FALSE(search::dominates(front[j].power_rel, front[j].accuracy, front[i].power_rel, front[i].accuracy))
+            << a["algo"] << " point " << j << " dominates point " << i;
+    // The full-test-set hypervolume is that of the re-evaluated points.
+    std::vector<search::ParetoPoint> full;
+    for (const Json& p : pts) full.push_back({{}, p["power_rel"].get<double>(), p["accuracy_full"].get<double>(), 0});
+    search::ReferencePoint ref{sum["reference"]["power_rel"].get<double>(), sum["reference"]["accuracy"].get<double>()};
+    EXPECT_DOUBLE_EQ(a["hypervolume_full"].get<double>(), search::hypervolume_2d(full, ref));
+  }
+  // The configurations load into the model and evaluate.
+  train::EmulatorEvaluator ev(eval_options(120, 60));
+  const Json& p0 = sum["algorithms"][0]["points"][0];
+  const emu::ApproxConfig c0 = emu::load_config(dir / "run" / p0["config_file"].get<std::string>());
+  EXPECT_EQ(ev.accuracy(c0.layers, false), p0["accuracy"].get<double>());
+  EXPECT_EQ(ev.accuracy(c0.layers, true), p0["accuracy_full"].get<double>());
+}
+
+TEST_F(SearchEval, KilledSearchResumesToTheSameFront) {
+  const fs::path dir = fresh_dir("axx_search_eval_resume");
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"search", "--model", kModel, "--library", lib_.string(), "--algo", "nsga2",
+                                    "--population", "4", "--budget", "8", "--batch", "2", "--seed", "5",
+                                    "--eval-images", "40", "--limit", "40", "--calib-images", "32", "--no-final-eval",
+                                    "--no-progress", "--out", (dir / out).string()};
+  };
+  CliRun a = transaxx(args("whole"), dir / "whole.log");
+  ASSERT_EQ(a.rc, 0) << a.log;
+  auto stopped = args("resumed");
+  stopped.push_back("--stop-after");
+  stopped.push_back("4");
+  CliRun b = transaxx(stopped, dir / "stopped.log");
+  ASSERT_EQ(b.rc, 0) << b.log;
+  const Json ck = read_json_file(dir / "resumed" / "nsga2" / "checkpoint.json");
+  EXPECT_FALSE(ck["complete"].get<bool>());
+  EXPECT_EQ(ck["evaluations"].size(), 4u);
+  CliRun c = transaxx(args("resumed"), dir / "resumed.log");
+  ASSERT_EQ(c.rc, 0) << c.log;
+  EXPECT_EQ(read_file(dir / "whole" / "nsga2" / "front.csv"), read_file(dir / "resumed" / "nsga2" / "front.csv"));
+  EXPECT_EQ(read_file(dir / "whole" / "nsga2" / "evaluations.csv"),
+            read_file(dir / "resumed" / "nsga2" / "evaluations.csv"));
+}
+
+TEST_F(SearchEval, BadInputsFailWithTheirCodes) {
+  const fs::path dir = fresh_dir("axx_search_eval_bad");
+  const std::vector<std::string> base{"search", "--model", kModel, "--limit", "40", "--eval-images", "20",
+                                      "--calib-images", "16", "--no-progress"};
+  auto run = [&](std::vector<std::string> extra, const std::string& name) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back("--out");
+    a.push_back((dir / name).string());
+    return transaxx(a, dir / (name + ".log"));
+  };
+  CliRun r = run({"--library", lib_.string(), "--budget", "0"}, "budget0");
+  EXPECT_EQ(r.rc, 2) << r.log;
+  EXPECT_NE(r.log.find("SRC-001"), std::string::npos) << r.log;
+
+  fs::create_directories(dir / "emptylib");
+  std::ofstream(dir / "emptylib" / "library.json") << R"({"version": 1, "multipliers": []})";
+  r = run({"--library", (dir / "emptylib").string(), "--budget", "4"}, "empty");
+  EXPECT_EQ(r.rc, 1) << r.log;
+  EXPECT_NE(r.log.find("SRC-002"), std::string::npos) << r.log;
+
+  // A sensitivity table of another model (as `transaxx sensitivity` writes it).
+  Json sens{{"model", "other.safetensors"},
+            {"model_id", "other@0123456789ab"},
+            {"baseline", {{"exact8_top1", 0.9}}},
+            {"rows", Json::array({{{"layer", "blocks.0.mlp.fc1"}, {"multiplier", "bam_s8_v6"}, {"drop_top1", 0.01}}})}};
+  write_json_atomic(dir / "sens_other.json", sens);
+  r = run({"--library", lib_.string(), "--budget", "4", "--sensitivity", (dir / "sens_other.json").string()}, "sens");
+  EXPECT_EQ(r.rc, 1) << r.log;
+  EXPECT_NE(r.log.find("SRC-007"), std::string::npos) << r.log;
+
+  // A layers file of another model (vit_fmnist_micro's layers).
+  Json layers{{"version", 1},
+              {"model", ""},
+              {"layers", Json::array({{{"name", "patch_embed.proj"}, {"macs", 100}}, {{"name", "head"}, {"macs", 10}}})}};
+  write_json_atomic(dir / "layers_other.json", layers);
+  r = run({"--library", lib_.string(), "--budget", "4", "--layers", (dir / "layers_other.json").string()}, "layers");
+  EXPECT_EQ(r.rc, 1) << r.log;
+  EXPECT_NE(r.log.find("SRC-013"), std::string::npos) << r.log;
+}
+
+// The recorder counts multiplications, padding included, for every layer kind.
+TEST(OperandRecorder, HistogramsSumToTheLayersMultiplyCounts) {
+  torch::NoGradGuard ng;
+  emu::Conv2dGeometry g;
+  g.padding = {1, 1};
+  g.stride = {2, 2};
+  emu::ApproxConv2d conv(3, 5, std::array<int64_t, 2>{3, 3}, g);
+  emu::ApproxLinear lin(12, 7);
+  emu::ApproxMatmul mm;
+  emu::Conv2dGeometry g2;
+  g2.groups = 2;
+  emu::ApproxConv2d gconv(4, 6, std::array<int64_t, 2>{3, 3}, g2);
+  for (bool is_signed : {true, false}) {
+    const auto mult = emu::make_exact_multiplier(is_signed);
+    for (emu::ApproxLayer* l : std::vector<emu::ApproxLayer*>{conv.get(), lin.get(), mm.get(), gconv.get()}) {
+      l->state().mult = mult;
+      l->state().ranges.clear();  // dynamic ranges
+      auto r = std::make_shared<emu::OperandRecorder>();
+      r->max_rows = 4;
+      l->state().recorder = r;
+    }
+    at::manual_seed(7);
+    const at::Tensor x = at::randn({2, 3, 9, 9});
+    conv->forward(x);
+    lin->forward(at::randn({4, 6, 12}));
+    mm->forward(at::randn({2, 3, 5, 8}), at::randn({2, 3, 8, 6}));
+    gconv->forward(at::randn({2, 4, 6, 6}));
+    for (emu::ApproxLayer* l : std::vector<emu::ApproxLayer*>{conv.get(), lin.get(), mm.get(), gconv.get()}) {
+      const auto& r = *l->state().recorder;
+      double sa = 0, sb = 0;
+      for (double v : r.hist_a) sa += v;
+      for (double v : r.hist_b) sb += v;
+      EXPECT_EQ(r.macs, l->last_macs()) << emu::to_string(l->kind());
+      EXPECT_EQ(sa, double(l->last_macs())) << emu::to_string(l->kind());
+      EXPECT_EQ(sb, double(l->last_macs())) << emu::to_string(l->kind());
+      EXPECT_EQ(r.rows_a.size(), size_t(4 * r.k));
+      EXPECT_EQ(r.rows_b.size(), size_t(4 * r.k));
+    }
+    EXPECT_EQ(conv->state().recorder->k, 27);  // channels × kernel: the im2col row length
+  }
+}
