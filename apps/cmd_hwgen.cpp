@@ -46,7 +46,7 @@ void add_hwgen_commands(CLI::App& app) {
                                "Generate a systolic-array accelerator (Verilog) for an approximation config: one "
                                "mode per distinct multiplier, the per-layer schedule, a self-checking testbench; "
                                "--verify lints, simulates, synthesizes and estimates power");
-  c->add_option("--config", o->config, "approximation config (JSON, DESIGN.md format)")->required();
+  c->add_option("--config", o->config, "approximation config (JSON, docs/architecture.md format)")->required();
   c->add_option("--library", o->library, "multiplier library folder (default: the config's \"library\")");
   c->add_option("--rows", o->array.rows, "PE rows, 1..256 (WS: K per tile; OS: M per tile)")->required();
   c->add_option("--cols", o->array.cols, "PE columns, 1..256 (N per tile)")->required();

@@ -1,5 +1,5 @@
 // transaxx — the characterize stage: one multiplier's Verilog → LUT, error metrics, area,
-// delay, power, and a multiplier record (DESIGN.md "Multiplier record").
+// delay, power, and a multiplier record (docs/architecture.md "Multiplier record").
 //
 // Steps, each in the multiplier's work folder (<out>/work/<name>/, logs and scripts kept):
 //   1. Yosys reads the files, picks and checks the top module (yosys.hpp);

@@ -1,6 +1,6 @@
 // transaxx — NumPy .npy reading and writing (format versions 1.0–3.0 read, 1.0 written).
 //
-// The LUT contract (DESIGN.md) is a (256, 256) array of dtype '<i4' in C order; other tools
+// The LUT contract (docs/architecture.md) is a (256, 256) array of dtype '<i4' in C order; other tools
 // hand us histograms of other numeric dtypes, so the reader keeps the raw bytes and converts.
 #pragma once
 

@@ -1,4 +1,4 @@
-// transaxx emulation — the model-level API: apply an approximation config (DESIGN.md
+// transaxx emulation — the model-level API: apply an approximation config (docs/architecture.md
 // "Approximation config") to a module tree by dotted layer name, and calibrate it.
 //
 //   auto lib = MultiplierLibrary::load(cfg.library);

@@ -29,7 +29,7 @@ at::Tensor Multiplier::lut_tensor() const {
 
 namespace {
 
-// Checks the 16-bit product range (DESIGN.md: O is 16 bits) so a table from a wrong tool or a
+// Checks the 16-bit product range (docs/architecture.md: O is 16 bits) so a table from a wrong tool or a
 // wrong signedness is caught here rather than as wrong accuracy numbers later.
 std::shared_ptr<const Multiplier> build(const std::string& name, bool is_signed,
                                         const int32_t* v, const std::string& where) {

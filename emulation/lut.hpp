@@ -1,5 +1,5 @@
 // transaxx emulation — multipliers as the emulator sees them: a name, a signedness and a
-// 256×256 product table (DESIGN.md "LUT file"), plus the library that maps names to them.
+// 256×256 product table (docs/architecture.md "LUT file"), plus the library that maps names to them.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -41,12 +41,12 @@ std::shared_ptr<const Multiplier> make_exact_multiplier(bool is_signed);
 std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool is_signed,
                                                   const at::Tensor& lut);
 
-/// Reads a LUT .npy (DESIGN.md: '<i4', shape (256, 256), C order). Throws EMU-001 (unreadable
+/// Reads a LUT .npy (docs/architecture.md: '<i4', shape (256, 256), C order). Throws EMU-001 (unreadable
 /// or not a .npy), EMU-002 (dtype), EMU-003 (shape), EMU-004 (range), naming the file.
 std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
                                                   const std::filesystem::path& npy);
 
-/// A multiplier library folder (DESIGN.md "Library"): `library.json` lists the multipliers,
+/// A multiplier library folder (docs/architecture.md "Library"): `library.json` lists the multipliers,
 /// each described by its record `<name>.json` (fields `signed` and `lut`, the .npy path,
 /// relative to the folder unless absolute). Tables are read on first use.
 /// The built-ins "exact" (= exact_s8), "exact_s8" and "exact_u8" are always present.

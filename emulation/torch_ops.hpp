@@ -1,9 +1,9 @@
 // transaxx emulation — the LUT matmul as a LibTorch dispatcher op: one schema, one kernel per
-// device (DESIGN.md / STYLE.md "One op, several devices"):
+// device (LibTorch's dispatcher registers one kernel per dispatch key):
 //
 //   axx::lut_matmul(Tensor a, Tensor b, Tensor lut) -> Tensor
 //     a: uint8 [M, K] activation codes, b: uint8 [N, K] weight codes, lut: int32 [256, 256]
-//     (lut[a][b], DESIGN.md "LUT file") on the same device → int32 [M, N],
+//     (lut[a][b], docs/architecture.md "LUT file") on the same device → int32 [M, N],
 //     out[m][n] = Σ_k lut[a[m][k]][b[n][k]] (wrapping modulo 2^32).
 //
 // The CPU kernel is always registered; the CUDA kernel when this build has the CUDA kernels

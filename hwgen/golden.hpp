@@ -1,7 +1,7 @@
 // transaxx — the golden model of the generated array: an integer LUT-GEMM.
 //
 // out[m][n] = Σ_k lut[a[m][k]][w[k][n]], each product the LUT entry for the raw 8-bit patterns
-// (row = activation, column = weight; DESIGN.md LUT contract), summed in two's complement and
+// (row = activation, column = weight; docs/architecture.md LUT contract), summed in two's complement and
 // wrapped to the accumulator width the array is generated with. For acc_bits = 32 this is the
 // emulator's int32 LUT-GEMM bit for bit; for narrower accumulators it is that sum modulo 2^acc_bits
 // (sign-extended back to int32 for signed arrays, zero-extended for unsigned ones).

@@ -1,7 +1,7 @@
 // transaxx — what the systolic-array generator is asked to build: the array's parameters, the
 // multipliers (modes) its processing elements hold, and the per-layer schedule.
 //
-// A design is built for one approximation config (DESIGN.md, "Approximation config"): every
+// A design is built for one approximation config (docs/architecture.md, "Approximation config"): every
 // distinct multiplier the config uses becomes one mode of the array; each processing element
 // (PE) holds all of them and a mode register picks one per layer. The schedule says which
 // layer of the model runs in which mode and how it is tiled onto the array.
@@ -54,7 +54,7 @@ struct MultiplierSpec {
   std::vector<std::filesystem::path> sources;               ///< Verilog files defining `top` and its submodules
   std::string port_a, port_b, port_o;                       ///< activation, weight and product ports
   bool is_signed = false;
-  std::vector<int32_t> lut;     ///< 65,536 products, lut[a * 256 + b] (DESIGN.md LUT contract)
+  std::vector<int32_t> lut;     ///< 65,536 products, lut[a * 256 + b] (docs/architecture.md LUT contract)
   double energy_pj_per_op = 0;  ///< the record's hw.energy_pj_per_op (standalone multiplier)
   double area_um2 = 0;          ///< the record's hw.area_um2
 };

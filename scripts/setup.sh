@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   # C++ libraries
   libfmt-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libtomlplusplus-dev zlib1g-dev
+  # image folders (JPEG/PNG datasets)
+  libjpeg-dev libpng-dev
   # hardware tools and standard cells
   yosys verilator qflow-tech-osu018 opensta
   # tensors (CPU LibTorch) and a fast BLAS for it

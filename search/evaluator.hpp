@@ -17,7 +17,7 @@ class Evaluator {
  public:
   virtual ~Evaluator() = default;
   /// Accuracy (fraction in [0, 1]) of each configuration, in order. The multiplier of layer l is
-  /// space.multiplier_name(c, l); space.to_approx_config(c) gives the DESIGN.md config. May throw:
+  /// space.multiplier_name(c, l); space.to_approx_config(c) gives the docs/architecture.md config. May throw:
   /// the search has checkpointed every earlier batch and resumes after it.
   virtual std::vector<double> evaluate(const SearchSpace& space, const std::vector<Config>& configs) = 0;
   /// The layer names of the model this evaluator runs (model order); empty = do not check. When

@@ -1,5 +1,5 @@
 // transaxx search — the multiplier library as the search sees it: names, signedness, error
-// metrics and energy per operation, read from a library folder (DESIGN.md "Library").
+// metrics and energy per operation, read from a library folder (docs/architecture.md "Library").
 //
 // LUTs are optional here: they are only needed for the operand-statistics error features of the
 // surrogate (surrogate.hpp) and are loaded on request.

@@ -35,7 +35,7 @@ struct OperandStats {
 };
 
 struct LayerInfo {
-  std::string name;  ///< dotted module path (DESIGN.md "Layer names")
+  std::string name;  ///< dotted module path (docs/architecture.md "Layer names")
   int64_t macs = 0;  ///< multiplications per inference (one image), ≥ 1
   OperandStats operands;
 };

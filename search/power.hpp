@@ -1,4 +1,4 @@
-// transaxx search — power model of a configuration (DESIGN.md "Power of a config").
+// transaxx search — power model of a configuration (docs/architecture.md "Power of a config").
 //
 // Energy per inference = Σ over layers of (multiplications in the layer) × (energy per
 // multiplication of the layer's multiplier), reported in pJ and relative to the all-exact 8-bit
@@ -23,7 +23,7 @@ struct PowerEstimate {
 
 class PowerModel {
  public:
-  /// `exact` names the reference multiplier of "all-exact" (DESIGN.md: "exact" = exact_s8).
+  /// `exact` names the reference multiplier of "all-exact" (docs/architecture.md: "exact" = exact_s8).
   /// Throws SRC-012 when the library lacks it.
   PowerModel(const MultiplierLibrary& lib, const ModelLayers& layers, const std::string& exact);
   /// `mult_per_layer[i]` is the library index of layer i's multiplier.

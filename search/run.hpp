@@ -11,7 +11,7 @@
 //   checkpoint.json   every scored configuration in order (resume replays it, algorithm.hpp)
 //   evaluations.csv   the same as a table
 //   front.csv, front.json   the measured Pareto front (power ↓, accuracy ↑)
-//   configs/point_NNN.json  one DESIGN.md approximation config per front point
+//   configs/point_NNN.json  one docs/architecture.md approximation config per front point
 // and at the top summary.json (hypervolume per algorithm) and front.svg (all fronts overlaid).
 // Every file is written atomically; a killed run resumes from the checkpoints.
 #pragma once

@@ -31,7 +31,7 @@ std::string config_key(const Config& c);
 enum class Signedness { any, signed_only, unsigned_only };
 
 struct SpaceOptions {
-  /// The exact reference multiplier (power 1.0, and always a candidate). DESIGN.md's built-in
+  /// The exact reference multiplier (power 1.0, and always a candidate). docs/architecture.md's built-in
   /// "exact" is the signed exact_s8.
   std::string exact = "exact_s8";
   Signedness signedness = Signedness::any;
@@ -81,7 +81,7 @@ class SearchSpace {
   /// log10 of the number of configurations.
   double log10_size() const;
 
-  /// DESIGN.md approximation config: every layer listed explicitly.
+  /// docs/architecture.md approximation config: every layer listed explicitly.
   Json to_approx_config(const Config& c) const;
   /// Reads an approximation config (layers not listed get "default"). Throws SRC-005 for a layer
   /// the model does not have (a config of another model), listing the valid names; SRC-006 for a

@@ -1,7 +1,7 @@
 // transaxx search — synthetic search problems with a known ground truth, for tests and
 // benchmarks while the real evaluator (a ViT under emulation) does not exist.
 //
-// The "model" is a small ViT's layer list (DESIGN.md names, multiply counts from its shapes);
+// The "model" is a small ViT's layer list (docs/architecture.md names, multiply counts from its shapes);
 // the accuracy of a configuration is a closed-form function shaped like measured ViT behaviour:
 //   acc = base − Σ_l d_l − η·(Σ_l d_l)² − ρ·Σ_adjacent √(d_l·d_{l+1}) + noise(config)
 // with d_l = 3·s_l·√q_l (layer sensitivity s_l, log-normally spread and larger for attention

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   out["avx512_kernel"] = cpu_supports(CpuKernel::avx512);
   // random_s8 stands for every catalog multiplier: the kernels' speed depends on the table only
   // through fits_16bit() (max − min < 2^16), which holds for every multiplier with a 16-bit
-  // product (DESIGN.md "Operands"); exact tables are detected and go through BLAS.
+  // product (docs/architecture.md "Operands"); exact tables are detected and go through BLAS.
   out["table_independence"] = "LUT kernel speed is the same for every table with max-min < 2^16 (all 8x8->16-bit multipliers)";
   out["results"] = axx::Json::array();
 

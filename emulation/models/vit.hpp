@@ -2,7 +2,7 @@
 //
 // Convolutional patch embedding, class token, learned position embedding, pre-norm blocks of
 // multi-head self-attention and GELU MLP, final LayerNorm, linear head. Every multiplication
-// goes through an emulation layer (emulation/layers.hpp) named as DESIGN.md "Layer names" says:
+// goes through an emulation layer (emulation/layers.hpp) named as docs/architecture.md "Layer names" says:
 //   patch_embed.proj, blocks.N.attn.qkv, blocks.N.attn.qk (Q·Kᵀ), blocks.N.attn.av
 //   (attention·V), blocks.N.attn.proj, blocks.N.mlp.fc1, blocks.N.mlp.fc2, head
 // so apply_config (emulation/config.hpp) can give each its own multiplier. Unconfigured layers

@@ -1,4 +1,4 @@
-// Multipliers: built-ins, LUT files (DESIGN.md format) and the library folder.
+// Multipliers: built-ins, LUT files (docs/architecture.md format) and the library folder.
 #include <fstream>
 
 #include "common/json.hpp"

@@ -115,7 +115,7 @@ TEST(LutGemm, StridedOperandsAndOutput) {
 }
 
 TEST(LutGemm, WideTablesFallBackAndWrapLikeInt32) {
-  // Entries beyond a 16-bit span (not a DESIGN.md LUT, but the kernels must stay exact) and sums
+  // Entries beyond a 16-bit span (not a docs/architecture.md LUT, but the kernels must stay exact) and sums
   // that overflow int32: every path wraps modulo 2^32.
   auto lut = test::random_lut(5, -(int64_t(1) << 30), int64_t(1) << 30);
   const PreparedLut p(lut.data());

@@ -208,7 +208,7 @@ TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
     for (const Json& p : pts) {
       front.push_back({{}, p["power_rel"].get<double>(), p["accuracy"].get<double>(), 0});
       ASSERT_TRUE(p["accuracy_full"].is_number());
-      // Every point's config is a DESIGN.md approximation config of this model.
+      // Every point's config is a docs/architecture.md approximation config of this model.
       const emu::ApproxConfig c = emu::load_config(dir / "run" / p["config_file"].get<std::string>());
       EXPECT_EQ(c.layers.size(), 26u);
       EXPECT_EQ(fs::absolute(c.library).lexically_normal(), fs::absolute(lib_).lexically_normal());
