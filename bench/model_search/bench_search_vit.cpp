@@ -104,13 +104,13 @@ int main(int argc, char** argv) {
   if (library.empty()) library = out + "/library";
   try {
     const double t_start = now_s();
+    fs::create_directories(out);  // the library build's log goes here, whichever --library is
     if (!fs::exists(fs::path(library) / "library.json")) {
       log("characterizing the built-in library into " + library + " (once)");
       run_tool_checked("BENCH-001", "transaxx library build",
                        {AXX_TRANSAXX_EXE, "library", "build", "--out", library, "-j", "2"},
                        ProcessOptions({}, fs::path(out) / "library_build.log"));
     }
-    fs::create_directories(out);
     const double t_lib = now_s();
 
     train::SearchEvalOptions eo;
