@@ -91,7 +91,8 @@ void add_hwgen_commands(CLI::App& app) {
         o->layers.empty() ? hwgen::model_layers(o->model) : hwgen::read_layer_file(o->layers);
     const Json config = read_json_file(o->config);
     const hwgen::DesignSpec spec =
-        hwgen::build_spec(config, o->library, o->array, layers, o->layers.empty() ? o->model : o->layers);
+        hwgen::build_spec(config, o->library, o->array, layers,
+                          o->layers.empty() ? o->model : std::filesystem::path(o->layers).filename().string());
     hwgen::GeneratedDesign design = hwgen::generate_design(spec, o->gen);
     hwgen::write_design(design, o->out);
     Json out{{"design", o->out}, {"manifest", design.manifest}};

@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/sha256.hpp"
 #include "hwgen/cycle_model.hpp"
+#include "hwgen/design_folder.hpp"
 
 namespace axx::hwgen {
 
@@ -57,7 +59,7 @@ Json schedule_estimates(const DesignSpec& spec) {
 GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& options) {
   validate(spec);
   if (options.tests_per_mode < 1 || options.tests_per_mode > 1000) {
-    throw Error("HWG-007", fmt::format("{} testbench tiles per mode: must be in 1..1000", options.tests_per_mode));
+    throw Error("HWG-017", fmt::format("{} testbench tiles per mode: must be in 1..1000", options.tests_per_mode));
   }
   const ArrayParams& a = spec.array;
   const bool ws = a.dataflow == Dataflow::kWeightStationary;
@@ -68,6 +70,12 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
   for (int c = 0; c < a.cols; ++c) {
     col_delays.push_back(c);
     deskew_delays.push_back(a.cols - 1 - c);
+  }
+  const MultiplierCopies copies = copy_multiplier_sources(spec);
+  for (const GeneratedFile& f : copies.files) {
+    d.files.push_back(f);
+    d.rtl_order.push_back(f.path);
+    d.multiplier_files.push_back(f.path);
   }
   auto add = [&](const std::string& module, std::string text) {
     d.files.push_back({"rtl/" + module + ".v", std::move(text)});
@@ -90,26 +98,21 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
   d.tests = make_tile_tests(spec, options.tests_per_mode, options.seed);
   for (auto& f : emit_testbench(spec, d.tests)) d.files.push_back(std::move(f));
   d.files.push_back({"axx_hw.h", emit_header(spec)});
-  for (const MultiplierSpec& m : spec.modes) {
-    for (const fs::path& s : m.sources) {
-      if (std::find(d.multiplier_sources.begin(), d.multiplier_sources.end(), s) == d.multiplier_sources.end()) {
-        d.multiplier_sources.push_back(s);
-      }
-    }
-  }
+  d.files.push_back({"files.f", emit_file_list(d.rtl_order)});
+  d.files.push_back({"lint.vlt", emit_lint_config()});
+  d.files.push_back({"synth.tcl", emit_synth_script(d.rtl_order)});
+  d.files.push_back({"README.md", emit_readme(spec, d.rtl_order, copies)});
 
   Json modes = Json::array();
   for (size_t i = 0; i < spec.modes.size(); ++i) {
     const MultiplierSpec& m = spec.modes[i];
     Json params = Json::object();
     for (const auto& [k, v] : m.params) params[k] = v;
-    Json sources = Json::array();
-    for (const auto& s : m.sources) sources.push_back(s.string());
     modes.push_back({{"mode", i},
                      {"multiplier", m.name},
                      {"top", m.top},
                      {"params", params},
-                     {"sources", sources},
+                     {"sources", copies.mode_sources[i]},
                      {"signed", m.is_signed},
                      {"record_energy_pj_per_op", m.energy_pj_per_op},
                      {"record_area_um2", m.area_um2}});
@@ -123,8 +126,17 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
                      {"len", d.tests[i].len},
                      {"model_cycles", tile_cycles(a, d.tests[i].len)}});
   }
-  Json sources = Json::array();
-  for (const auto& s : d.multiplier_sources) sources.push_back(s.string());
+  // Where the copied Verilog came from (nothing the design needs; no paths outside the folder).
+  Json copied = Json::array();
+  for (size_t i = 0; i < copies.files.size(); ++i) {
+    copied.push_back({{"file", copies.files[i].path},
+                      {"original_name", copies.original_names[i]},
+                      {"multipliers", copies.used_by[i]},
+                      {"sha256", sha256_hex(copies.files[i].text)}});
+  }
+  // The config as given, less its library folder (a path outside the design).
+  Json config = spec.config;
+  if (config.is_object()) config.erase("library");
   d.manifest = Json{{"version", 1},
                     {"generator", "transaxx hwgen"},
                     {"top", "axx_hw_top"},
@@ -140,7 +152,12 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
                       {"clock_mhz", a.clock_mhz}}},
                     {"modes", modes},
                     {"rtl", d.rtl_order},
-                    {"multiplier_sources", sources},
+                    {"tools",
+                     {{"file_list", "files.f"},
+                      {"verilator_config", "lint.vlt"},
+                      {"yosys_script", "synth.tcl"},
+                      {"liberty", "environment variable LIBERTY of synth.tcl"},
+                      {"readme", "README.md"}}},
                     {"files", files},
                     {"cycle_model",
                      {{"tile_cycles", ws ? "len + 2*rows + cols + 2" : "len + 2*rows + cols + 1"},
@@ -148,19 +165,32 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
                       {"len", ws ? "rows of A per tile (M chunk)" : "K chunk"}}},
                     {"schedule", schedule_estimates(spec)},
                     {"testbench", {{"seed", options.seed}, {"tiles", tests}}},
-                    {"config", spec.config}};
+                    {"config", config},
+                    {"provenance",
+                     {{"multiplier_sources", copied},
+                      {"note", "the multipliers' Verilog was copied unchanged from the sources their library "
+                               "records name"}}}};
   return d;
 }
 
 void write_design(const GeneratedDesign& design, const fs::path& out) {
   ensure_writable_dir(out);
+  std::set<std::string> ours;
+  for (const auto& f : design.files) ours.insert(f.path);
   for (const char* sub : {"rtl", "tb"}) {
     if (!fs::is_directory(out / sub)) continue;
-    for (const auto& e : fs::directory_iterator(out / sub)) {
-      const std::string rel = std::string(sub) + "/" + e.path().filename().string();
-      const bool ours =
-          std::any_of(design.files.begin(), design.files.end(), [&](const GeneratedFile& f) { return f.path == rel; });
-      if (!ours && e.is_regular_file()) fs::remove(e.path());
+    std::vector<fs::path> stale, dirs;
+    for (const auto& e : fs::recursive_directory_iterator(out / sub)) {
+      if (e.is_directory()) dirs.push_back(e.path());
+      if (e.is_regular_file() && !ours.count(e.path().lexically_relative(out).generic_string())) {
+        stale.push_back(e.path());
+      }
+    }
+    for (const auto& p : stale) fs::remove(p);
+    // Folders the stale files leave empty (e.g. a multiplier this design no longer has), deepest first.
+    for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+      std::error_code ec;
+      if (fs::is_empty(*it, ec) && !ec) fs::remove(*it, ec);
     }
   }
   for (const auto& f : design.files) write_file_atomic(out / f.path, f.text);

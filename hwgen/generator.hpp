@@ -1,14 +1,18 @@
 // transaxx — the systolic-array generator: spec in, design folder out.
 //
-// A design folder holds
+// A design folder is self-contained: it lints and synthesizes on its own (design_folder.hpp), and
+// every path in it is relative to it. It holds
 //   rtl/axx_hw_*.v   one generated block per file (emit.hpp), byte-stable
+//   rtl/multipliers/ the multipliers' own Verilog, copied from their library records
 //   tb/              the self-checking testbench and its $readmemh stimuli
 //   axx_hw.h         C header with the parameters, modes and the per-layer schedule
-//   manifest.json    parameters, modes (with the multipliers' Verilog sources), file list with
+//   files.f          the design's Verilog in dependency order (multipliers first)
+//   lint.vlt         Verilator waivers (DECLFILENAME for the multipliers' family files)
+//   synth.tcl        Yosys script (LIBERTY=cells.lib yosys -c synth.tcl)
+//   README.md        what the design is and the commands to lint and synthesize it
+//   manifest.json    parameters, modes (with their sources in the folder), file list with
 //                    SHA-256, the schedule with per-layer cycle estimates, the testbench's tiles
-//                    with their modelled cycle counts
-// The multipliers' own Verilog is not copied: the manifest lists it (multiplier_sources), and
-// the tools read it from there.
+//                    with their modelled cycle counts, provenance of the copied Verilog
 #pragma once
 
 #include <filesystem>
@@ -28,18 +32,22 @@ struct GenerateOptions {
 
 struct GeneratedDesign {
   DesignSpec spec;
-  std::vector<GeneratedFile> files;                       ///< rtl/, tb/, axx_hw.h (manifest.json not included)
-  std::vector<std::string> rtl_order;                     ///< rtl files, leaves first (the order tools read them)
-  std::vector<std::filesystem::path> multiplier_sources;  ///< every mode's Verilog, deduplicated, in mode order
+  std::vector<GeneratedFile> files;  ///< every file of the folder but manifest.json, paths relative to it
+  /// The design's Verilog in the folder, leaves first (the order tools read them, = files.f):
+  /// the multipliers' copies, then the generated blocks up to axx_hw_top.
+  std::vector<std::string> rtl_order;
+  std::vector<std::string> multiplier_files;  ///< the multipliers' copies (rtl/multipliers/...), in mode order
   std::vector<TileTest> tests;
   Json manifest;
 };
 
-/// Validates the spec (HWG codes, spec.hpp) and generates every file in memory.
+/// Validates the spec (HWG codes, spec.hpp) and generates every file in memory, the multipliers'
+/// Verilog read from their sources (HWG-020 when one cannot be read). Throws "HWG-017" when the
+/// testbench's tiles per mode are out of range.
 GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& options = {});
 
 /// Writes the files and manifest.json under `out` (each atomically). Files of an earlier
-/// design in rtl/ and tb/ that this one does not have are removed.
+/// design in rtl/ and tb/ (and their subfolders) that this one does not have are removed.
 void write_design(const GeneratedDesign& design, const std::filesystem::path& out);
 
 /// The per-layer schedule with cycle estimates and the totals for one inference (part of the manifest).

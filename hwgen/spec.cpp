@@ -35,6 +35,31 @@ int required_acc_bits(int64_t k) {
   return 16 + b;
 }
 
+namespace {
+
+// HWG-003: the array's or a layer's reduction length K needs a wider accumulator.
+[[noreturn]] void accumulator_too_narrow(int acc_bits, int64_t k, const std::string& what) {
+  throw Error("HWG-003", fmt::format("accumulator of {} bits is too narrow for {} with K = {}: a sum of K 16-bit "
+                                     "products needs {} bits; make the accumulator {} bits or wider",
+                                     acc_bits, what, k, required_acc_bits(k), required_acc_bits(k)));
+}
+
+// HWG-018: a layer-shape file that is not {"layers": [{name, m, k, n[, count]}]} with dimensions >= 1.
+[[noreturn]] void bad_layer_file(const fs::path& path, const std::string& what) {
+  throw Error("HWG-018", fmt::format("layer-shape file '{}': {}; expected {{\"layers\": [{{\"name\", \"m\", \"k\", "
+                                     "\"n\"[, \"count\"]}}]}} with every dimension >= 1",
+                                     path.string(), what));
+}
+
+// HWG-013: the config's "layers" is not a map of layer names to multiplier names.
+[[noreturn]] void bad_layers_map(const std::string& what) {
+  throw Error("HWG-013", fmt::format("approximation config: {}; \"layers\" must map layer names to multiplier "
+                                     "name strings",
+                                     what));
+}
+
+}  // namespace
+
 void validate(const DesignSpec& spec) {
   const ArrayParams& a = spec.array;
   if (a.rows < 1 || a.rows > 256 || a.cols < 1 || a.cols > 256) {
@@ -49,29 +74,23 @@ void validate(const DesignSpec& spec) {
   // larger K are split into K-tiles whose partial sums are added at the same width.
   const int64_t array_k = a.dataflow == Dataflow::kWeightStationary ? a.rows : a.stream_depth;
   if (a.acc_bits < required_acc_bits(array_k)) {
-    throw Error("HWG-003",
-                fmt::format("accumulator of {} bits is too narrow for K = {} ({}): a sum of K 16-bit "
-                            "products needs {} bits; use --acc-bits {} or more",
-                            a.acc_bits, array_k,
-                            a.dataflow == Dataflow::kWeightStationary ? "the array's rows" : "the stream depth",
-                            required_acc_bits(array_k), required_acc_bits(array_k)));
+    accumulator_too_narrow(a.acc_bits, array_k,
+                           a.dataflow == Dataflow::kWeightStationary ? "the array's rows" : "the stream depth");
   }
   for (const ScheduleEntry& e : spec.schedule) {
     if (e.mode < 0) continue;
     if (a.acc_bits < required_acc_bits(e.shape.k)) {
-      throw Error("HWG-003", fmt::format("accumulator of {} bits is too narrow for layer '{}' with K = {}: a sum of "
-                                         "K 16-bit products needs {} bits; use --acc-bits {} or more",
-                                         a.acc_bits, e.shape.name, e.shape.k, required_acc_bits(e.shape.k),
-                                         required_acc_bits(e.shape.k)));
+      accumulator_too_narrow(a.acc_bits, e.shape.k, fmt::format("layer '{}'", e.shape.name));
     }
   }
   if (a.stream_depth < 1 || a.stream_depth > 65536) {
-    throw Error("HWG-007", fmt::format("stream memory depth {} words: must be in 1..65536", a.stream_depth));
+    throw Error("HWG-015", fmt::format("stream memory depth {} words: must be in 1..65536", a.stream_depth));
   }
-  if (!(a.clock_mhz > 0)) throw Error("HWG-007", fmt::format("clock {} MHz: must be > 0", a.clock_mhz));
-  if (spec.modes.empty()) throw Error("HWG-006", "the design has no multiplier (mode)");
-  if (spec.modes.size() > 64) {
-    throw Error("HWG-006", fmt::format("{} distinct multipliers: at most 64 modes per array", spec.modes.size()));
+  if (!(a.clock_mhz > 0)) throw Error("HWG-016", fmt::format("clock {} MHz: must be > 0", a.clock_mhz));
+  if (spec.modes.empty() || spec.modes.size() > 64) {
+    throw Error("HWG-014", fmt::format("{} distinct multipliers (modes): an array holds 1..64; {}", spec.modes.size(),
+                                       spec.modes.empty() ? "give the design at least one multiplier"
+                                                          : "use fewer distinct multipliers in the config"));
   }
   for (const MultiplierSpec& m : spec.modes) {
     if (m.is_signed != a.is_signed) {
@@ -210,14 +229,12 @@ std::vector<LayerShape> read_layer_file(const fs::path& path) {
       LayerShape s{e.at("name").get<std::string>(), e.at("m").get<int64_t>(), e.at("k").get<int64_t>(),
                    e.at("n").get<int64_t>(), e.value("count", int64_t{1})};
       if (s.m < 1 || s.k < 1 || s.n < 1 || s.count < 1) {
-        throw Error("HWG-009", fmt::format("{}: layer '{}' has a dimension < 1", path.string(), s.name));
+        bad_layer_file(path, fmt::format("layer '{}' has a dimension < 1", s.name));
       }
       out.push_back(s);
     }
   } catch (const Json::exception& e) {
-    throw Error("HWG-009", fmt::format("{}: expected {{\"layers\": [{{\"name\", \"m\", \"k\", \"n\"[, \"count\"]}}]}} "
-                                       "({})",
-                                       path.string(), e.what()));
+    bad_layer_file(path, e.what());
   }
   return out;
 }
@@ -226,26 +243,26 @@ DesignSpec build_spec(const Json& config, fs::path library, const ArrayParams& a
                       const std::vector<LayerShape>& layers, const std::string& model_name) {
   if (!config.is_object()) throw Error("HWG-006", "the approximation config must be a JSON object");
   if (config.value("version", 1) != 1) {
-    throw Error("HWG-006", fmt::format("approximation config version {} is not supported (expected 1)",
+    throw Error("HWG-011", fmt::format("approximation config version {} is not supported (expected 1)",
                                        config.value("version", 0)));
   }
   if (library.empty()) {
     if (!config.contains("library") || !config["library"].is_string()) {
-      throw Error("HWG-006", "no library: give --library DIR or set \"library\" in the config");
+      throw Error("HWG-012", "no multiplier library: give the library folder or set \"library\" in the config");
     }
     library = config["library"].get<std::string>();
   }
   if (!fs::is_directory(library)) {
-    throw Error("HWG-004", fmt::format("library folder '{}' does not exist; build one with `transaxx library build`",
+    throw Error("HWG-010", fmt::format("library folder '{}' does not exist; build one with `transaxx library build`",
                                        library.string()));
   }
   const std::string def = config.value("default", std::string("exact"));
   std::map<std::string, std::string> per_layer;
   if (config.contains("layers")) {
-    if (!config["layers"].is_object()) throw Error("HWG-006", "\"layers\" must map layer names to multiplier names");
+    if (!config["layers"].is_object()) bad_layers_map(fmt::format("\"layers\" is {}", config["layers"].type_name()));
     for (auto it = config["layers"].begin(); it != config["layers"].end(); ++it) {
       if (!it.value().is_string()) {
-        throw Error("HWG-006", fmt::format("layer '{}': the multiplier must be a name string", it.key()));
+        bad_layers_map(fmt::format("layer '{}' maps to {}, not a name", it.key(), it.value().dump()));
       }
       per_layer[it.key()] = it.value().get<std::string>();
     }
@@ -257,7 +274,7 @@ DesignSpec build_spec(const Json& config, fs::path library, const ArrayParams& a
       if (!known.count(layer)) {
         std::vector<std::string> names;
         for (const auto& l : layers) names.push_back(l.name);
-        throw Error("HWG-009", fmt::format("the config names layer '{}', which model '{}' does not have; valid layers: "
+        throw Error("HWG-019", fmt::format("the config names layer '{}', which model '{}' does not have; valid layers: "
                                            "{}",
                                            layer, model_name, fmt::join(names, ", ")));
       }

@@ -6,12 +6,18 @@
 // (PE) holds all of them and a mode register picks one per layer. The schedule says which
 // layer of the model runs in which mode and how it is tiled onto the array.
 //
-// Errors are axx::Error with codes "HWG-NNN":
-//   HWG-001 rows/cols out of range        HWG-002 accumulator width out of range
-//   HWG-003 accumulator too narrow for K  HWG-004 multiplier not in the library (lists names)
-//   HWG-005 signed and unsigned mixed     HWG-006 bad approximation config
-//   HWG-007 bad dataflow / memory depth   HWG-008 bad library record or LUT
-//   HWG-009 unknown model / bad layer-shape file / unknown layer in the config
+// Errors are axx::Error with codes "HWG-NNN", one condition each:
+//   HWG-001 rows/cols out of range          HWG-002 accumulator width out of range
+//   HWG-003 accumulator too narrow for K    HWG-004 multiplier not in the library (lists names)
+//   HWG-005 signed and unsigned mixed       HWG-006 config is not a JSON object
+//   HWG-007 unknown dataflow                HWG-008 bad library record or LUT
+//   HWG-009 unknown built-in model          HWG-010 library folder does not exist
+//   HWG-011 config version not supported    HWG-012 no library given (argument or config)
+//   HWG-013 config "layers" is not a map of names   HWG-014 mode count not in 1..64
+//   HWG-015 stream memory depth out of range        HWG-016 clock not > 0
+//   HWG-017 testbench tiles per mode out of range (generator.hpp)
+//   HWG-018 bad layer-shape file            HWG-019 config names a layer the model lacks
+//   HWG-020 a multiplier's Verilog source cannot be read when copying it (design_folder.hpp)
 #pragma once
 
 #include <cstdint>
@@ -106,6 +112,7 @@ std::vector<LayerShape> model_layers(const std::string& model);
 /// Names of the built-in models.
 std::vector<std::string> model_names();
 /// Reads a layer-shape file: {"layers": [{"name": ..., "m": M, "k": K, "n": N, "count": 1}, ...]}.
+/// Throws "HWG-018" when it has another form or a dimension < 1.
 std::vector<LayerShape> read_layer_file(const std::filesystem::path& path);
 
 /// Builds the spec from a config: modes = the default multiplier first, then the other

@@ -40,7 +40,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 std::vector<std::string> design_sources(const GeneratedDesign& d, const fs::path& design_dir) {
   std::vector<std::string> files;
-  for (const auto& s : d.multiplier_sources) files.push_back(fs::absolute(s).string());
   for (const auto& r : d.rtl_order) files.push_back(fs::absolute(design_dir / r).string());
   return files;
 }
@@ -96,8 +95,8 @@ LintReport lint_design(const GeneratedDesign& d, const fs::path& design_dir) {
   std::string vlt =
       "`verilator_config\n// The multipliers' family files hold several modules each; only their file names are "
       "waived.\n";
-  for (const auto& s : d.multiplier_sources) {
-    vlt += fmt::format("lint_off -rule DECLFILENAME -file \"{}\"\n", fs::absolute(s).string());
+  for (const auto& s : d.multiplier_files) {
+    vlt += fmt::format("lint_off -rule DECLFILENAME -file \"{}\"\n", fs::absolute(design_dir / s).string());
   }
   write_file_atomic(work / "waivers.vlt", vlt);
   LintReport r;

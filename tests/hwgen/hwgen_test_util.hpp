@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 
 /// Multipliers the hwgen tests use: exact and approximate, signed and unsigned.
 inline const std::vector<std::string>& hwgen_test_multipliers() {
-  static const std::vector<std::string> names = {"exact_s8",   "exact_u8",       "bam_s8_v4",
+  static const std::vector<std::string> names = {"exact_s8",   "exact_u8",       "bam_s8_v4", "bam_s8_v6",
                                                  "drum_s8_k4", "mitchell_u8_w4", "etm_u8_l2"};
   return names;
 }
@@ -52,6 +53,51 @@ inline void write_test_library(const fs::path& rtl_dir, const fs::path& dir, con
     index["multipliers"].push_back({{"name", name}, {"record", name + ".json"}});
   }
   write_json_atomic(dir / "library.json", index);
+}
+
+/// Words of `text` that hold an absolute path: a '/' followed by a name, at the start of the word
+/// or after a quote, bracket, '=', ':' or ','.
+inline std::vector<std::string> absolute_paths_in_text(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    const std::string word = text.substr(i, j - i);
+    for (size_t k = 0; k < word.size(); ++k) {
+      const bool starts = k == 0 || std::string("\"'([{<=`:,").find(word[k - 1]) != std::string::npos;
+      const bool names = k + 1 < word.size() && (std::isalnum(static_cast<unsigned char>(word[k + 1])) ||
+                                                 std::string("_.~$").find(word[k + 1]) != std::string::npos);
+      if (word[k] == '/' && starts && names) {
+        out.push_back(word);
+        break;
+      }
+    }
+    i = j;
+  }
+  return out;
+}
+
+/// Strings (keys and values) anywhere in `j` that are or hold absolute paths.
+inline std::vector<std::string> absolute_paths_in_json(const Json& j) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& s) {
+    if (fs::path(s).is_absolute() || !absolute_paths_in_text(s).empty()) out.push_back(s);
+  };
+  if (j.is_string()) add(j.get<std::string>());
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      add(it.key());
+      for (auto& s : absolute_paths_in_json(it.value())) out.push_back(s);
+    }
+  }
+  if (j.is_array()) {
+    for (const auto& e : j) {
+      for (auto& s : absolute_paths_in_json(e)) out.push_back(s);
+    }
+  }
+  return out;
 }
 
 /// A config that uses `approx` (in order) on the first layers of a small layer table.

@@ -4,9 +4,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <sstream>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
+#include "common/sha256.hpp"
 #include "hwgen/cycle_model.hpp"
 #include "hwgen/generator.hpp"
 #include "hwgen/golden.hpp"
@@ -137,19 +140,78 @@ TEST_F(HwgenTest, BadParametersAreRejectedWithTheirCodes) {
   EXPECT_EQ(code_of([] { spec({}, params(2, 2, Dataflow::kOutputStationary, 21, 64)); }), "HWG-003");
   EXPECT_EQ(code_of([] { spec({"no_such_mult"}, params(2, 2)); }), "HWG-004");
   EXPECT_EQ(code_of([] { spec({"bam_s8_v4", "mitchell_u8_w4"}, params(2, 2)); }), "HWG-005");
-  EXPECT_EQ(code_of([] { spec({}, params(2, 2, Dataflow::kWeightStationary, 32, 0)); }), "HWG-007");
+  EXPECT_EQ(code_of([] { spec({}, params(2, 2, Dataflow::kWeightStationary, 32, 0)); }), "HWG-015");
+  EXPECT_EQ(code_of([] {
+              ArrayParams a = params(2, 2);
+              a.clock_mhz = 0;
+              spec({}, a);
+            }),
+            "HWG-016");
   EXPECT_EQ(code_of([] { parse_dataflow("rs"); }), "HWG-007");
+  EXPECT_EQ(code_of([] { build_spec(Json::array(), *lib_, params(2, 2), test::test_layers(), "test"); }), "HWG-006");
   EXPECT_EQ(code_of([] {
               build_spec(Json{{"version", 2}}, *lib_, params(2, 2), test::test_layers(), "test");
             }),
-            "HWG-006");
+            "HWG-011");
+  EXPECT_EQ(code_of([] { build_spec(Json{{"version", 1}}, "", params(2, 2), test::test_layers(), "test"); }),
+            "HWG-012");
+  EXPECT_EQ(code_of([] {
+              build_spec(Json{{"version", 1}}, *lib_ / "no_such_folder", params(2, 2), test::test_layers(), "test");
+            }),
+            "HWG-010");
+  EXPECT_EQ(code_of([] {
+              build_spec(Json{{"version", 1}, {"layers", {{"layer0", 3}}}}, *lib_, params(2, 2), test::test_layers(),
+                         "test");
+            }),
+            "HWG-013");
+  EXPECT_EQ(code_of([] {
+              build_spec(Json{{"version", 1}, {"layers", Json::array()}}, *lib_, params(2, 2), test::test_layers(),
+                         "test");
+            }),
+            "HWG-013");
   EXPECT_EQ(code_of([] {
               build_spec(Json{{"version", 1}, {"layers", {{"nope", "exact"}}}}, *lib_, params(2, 2),
                          test::test_layers(), "test");
             }),
-            "HWG-009");
+            "HWG-019");
   EXPECT_EQ(code_of([] { model_layers("resnet50"); }), "HWG-009");
+  EXPECT_EQ(code_of([] {
+              GenerateOptions g;
+              g.tests_per_mode = 0;
+              generate_design(spec({}, params(2, 2)), g);
+            }),
+            "HWG-017");
+  EXPECT_EQ(code_of([] {
+              DesignSpec s = spec({}, params(2, 2));
+              s.modes.clear();
+              validate(s);
+            }),
+            "HWG-014");
   EXPECT_EQ(code_of([] { spec({}, params(2, 2, Dataflow::kWeightStationary, 20)); }), "none");
+}
+
+TEST_F(HwgenTest, BadLayerFilesAreHwg018) {
+  const fs::path dir = fs::temp_directory_path() / ("axx-hwgen-layers-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_json_atomic(dir / "zero.json", Json{{"layers", {{{"name", "l"}, {"m", 0}, {"k", 1}, {"n", 1}}}}});
+  write_json_atomic(dir / "shape.json", Json{{"layer", Json::array()}});
+  EXPECT_EQ(code_of([&] { read_layer_file(dir / "zero.json"); }), "HWG-018");
+  EXPECT_EQ(code_of([&] { read_layer_file(dir / "shape.json"); }), "HWG-018");
+  fs::remove_all(dir);
+}
+
+TEST_F(HwgenTest, NoMessageNamesACommandLineFlag) {
+  for (const auto& f : std::vector<std::function<void()>>{
+           [] { spec({}, params(16, 2, Dataflow::kWeightStationary, 19)); },
+           [] { spec({}, params(2, 2, Dataflow::kWeightStationary, 19)); },
+           [] { build_spec(Json{{"version", 1}}, "", params(2, 2), test::test_layers(), "test"); }}) {
+    try {
+      f();
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(HwgenTest, MissingMultiplierErrorListsTheLibrary) {
@@ -224,14 +286,109 @@ TEST_F(HwgenTest, SmallDesignMatchesTheGoldenFiles) {
   const bool update = std::getenv("AXX_UPDATE_GOLDEN") != nullptr;
   int compared = 0;
   for (const auto& f : d.files) {
-    if (f.path.rfind("rtl/", 0) != 0 && f.path != "axx_hw.h") continue;
+    if (f.path.rfind("tb/", 0) == 0 || f.path.rfind("rtl/multipliers/", 0) == 0) continue;  // not ours / random
     const fs::path p = golden / fs::path(f.path).filename();
     if (update) write_file_atomic(p, f.text);
     ASSERT_TRUE(fs::exists(p)) << p << " missing; run with AXX_UPDATE_GOLDEN=1";
     EXPECT_EQ(read_file(p), f.text) << "generated " << f.path << " differs from " << p;
     ++compared;
   }
-  EXPECT_EQ(compared, 7);
+  EXPECT_EQ(compared, 11);  // 7 blocks, axx_hw.h, files.f, lint.vlt, synth.tcl, README.md (not the manifest)
+}
+
+// The design folder holds the multipliers' Verilog and names every file by a path inside it.
+TEST_F(HwgenTest, DesignFolderHoldsTheMultipliersAndOnlyRelativePaths) {
+  const DesignSpec s = spec({"bam_s8_v4", "drum_s8_k4"}, params(2, 2));
+  const GeneratedDesign d = generate_design(s);
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-folder-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  write_design(d, out);
+  // Each mode's source, copied unchanged, and the modes' sources in the manifest point at the copies.
+  const Json man = read_json_file(out / "manifest.json");
+  ASSERT_EQ(man["modes"].size(), 3u);
+  for (size_t i = 0; i < s.modes.size(); ++i) {
+    ASSERT_EQ(man["modes"][i]["sources"].size(), 1u);
+    const std::string rel = man["modes"][i]["sources"][0].get<std::string>();
+    EXPECT_EQ(rel, "rtl/multipliers/" + s.modes[i].name + "/" + s.modes[i].sources[0].filename().string());
+    EXPECT_EQ(read_file(out / rel), read_file(s.modes[i].sources[0])) << rel;
+  }
+  // files.f: the multipliers first, axx_hw_top last, every line a file of the folder.
+  const std::string list = read_file(out / "files.f");
+  std::vector<std::string> lines;
+  std::istringstream in(list);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 3u + 6u);
+  EXPECT_EQ(lines.front(), "rtl/multipliers/exact_s8/exact_s8.v");
+  EXPECT_EQ(lines.back(), "rtl/axx_hw_top.v");
+  EXPECT_EQ(man["rtl"].get<std::vector<std::string>>(), lines);
+  for (const auto& l : lines) {
+    EXPECT_TRUE(fs::path(l).is_relative()) << l;
+    EXPECT_TRUE(fs::is_regular_file(out / l)) << l;
+  }
+  // No absolute path anywhere in the manifest, the file list or the tool scripts.
+  EXPECT_EQ(test::absolute_paths_in_json(man), std::vector<std::string>{});
+  for (const char* f : {"files.f", "synth.tcl", "lint.vlt", "README.md"}) {
+    const std::string text = read_file(out / f);
+    EXPECT_EQ(test::absolute_paths_in_text(text), std::vector<std::string>{}) << f;
+    EXPECT_EQ(text.find(AXX_RTL_DIR), std::string::npos) << f;
+    EXPECT_EQ(text.find(lib_->string()), std::string::npos) << f;
+  }
+  // Every Verilog file is read by the Yosys script; the README shows the commands and the list.
+  const std::string tcl = read_file(out / "synth.tcl"), readme = read_file(out / "README.md");
+  for (const auto& l : lines) {
+    EXPECT_NE(tcl.find("[file join $dir " + l + "]"), std::string::npos) << l;
+    EXPECT_NE(readme.find("    " + l + "\n"), std::string::npos) << l;
+  }
+  EXPECT_NE(readme.find("verilator --lint-only -Wall --top-module axx_hw_top lint.vlt -f files.f"), std::string::npos);
+  EXPECT_NE(readme.find("LIBERTY=path/to/cells.lib yosys -c synth.tcl"), std::string::npos);
+  EXPECT_NE(readme.find("| 1 | bam_s8_v4 | bam_s8 | VBL=4, HBL=0 | rtl/multipliers/bam_s8_v4/bam.v |"),
+            std::string::npos)
+      << readme;
+  // The manifest lists every file with its hash; provenance names the originals without paths.
+  for (const auto& f : man["files"]) {
+    EXPECT_EQ(f["sha256"], sha256_hex(read_file(out / f["path"].get<std::string>()))) << f["path"];
+  }
+  ASSERT_EQ(man["provenance"]["multiplier_sources"].size(), 3u);
+  EXPECT_EQ(man["provenance"]["multiplier_sources"][1]["original_name"], "bam.v");
+
+  // Regenerating with other multipliers removes the copies this design no longer has.
+  write_design(generate_design(spec({"drum_s8_k4"}, params(2, 2))), out);
+  EXPECT_FALSE(fs::exists(out / "rtl" / "multipliers" / "bam_s8_v4"));
+  EXPECT_TRUE(fs::exists(out / "rtl" / "multipliers" / "drum_s8_k4" / "drum.v"));
+  fs::remove_all(out);
+}
+
+// Two multipliers of one family file are one copy; the same bytes under another path are one copy
+// too (two copies would define the modules twice); two different files with one name are both kept.
+TEST_F(HwgenTest, SharedAndClashingSourcesAreCopiedOnceEach) {
+  const DesignSpec shared = spec({"bam_s8_v4", "bam_s8_v6"}, params(2, 2));
+  ASSERT_EQ(shared.modes.size(), 3u);
+  GeneratedDesign d = generate_design(shared);
+  EXPECT_EQ(d.multiplier_files,
+            (std::vector<std::string>{"rtl/multipliers/exact_s8/exact_s8.v", "rtl/multipliers/bam_s8_v4/bam.v"}));
+  EXPECT_EQ(d.manifest["modes"][2]["sources"], Json::array({"rtl/multipliers/bam_s8_v4/bam.v"}));
+  EXPECT_EQ(d.manifest["provenance"]["multiplier_sources"][1]["multipliers"], Json::array({"bam_s8_v4", "bam_s8_v6"}));
+
+  const fs::path dir = fs::temp_directory_path() / ("axx-hwgen-clash-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  const std::string bam = read_file(fs::path(AXX_RTL_DIR) / "bam.v");
+  write_file_atomic(dir / "a" / "bam.v", bam);                                // same bytes as the catalog's
+  write_file_atomic(dir / "b" / "bam.v", bam + "\n// another file, same name\n");  // different bytes
+  DesignSpec s = shared;
+  s.modes[2].sources = {dir / "a" / "bam.v"};
+  d = generate_design(s);
+  EXPECT_EQ(d.multiplier_files.size(), 2u);
+  EXPECT_EQ(d.manifest["modes"][2]["sources"], Json::array({"rtl/multipliers/bam_s8_v4/bam.v"}));
+  s.modes[1].sources = {fs::path(AXX_RTL_DIR) / "bam.v", dir / "b" / "bam.v"};
+  d = generate_design(s);
+  EXPECT_EQ(d.manifest["modes"][1]["sources"],
+            Json::array({"rtl/multipliers/bam_s8_v4/bam.v", "rtl/multipliers/bam_s8_v4/bam_2.v"}));
+  // A source that has gone away since the record was read.
+  s.modes[2].sources = {dir / "c" / "gone.v"};
+  EXPECT_EQ(code_of([&] { generate_design(s); }), "HWG-020");
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include "common/subprocess.hpp"
 #include "hwgen/verify/hwgen_verify.hpp"
 #include "hwgen/cycle_model.hpp"
+#include "eda/liberty.hpp"
+#include "hwgen/design_folder.hpp"
 #include "hwgen/generator.hpp"
 #include "hwgen_test_util.hpp"
 
@@ -134,6 +136,68 @@ TEST(HwgenVerify, SynthesisAndPowerPerMode) {
   fs::remove_all(out1);
 }
 
+// The design folder alone lints and synthesizes: copied to a fresh place, with the original
+// removed, the README's Verilator and Yosys commands succeed from it with only a Liberty file
+// from outside; without one of its multiplier files, lint fails naming it.
+TEST(HwgenVerify, CopiedFolderLintsAndSynthesizesOnItsOwn) {
+  // bam_s8_v4 and bam_s8_v6 share one family file (one copy, two parameterizations).
+  const Case c{"ws2x2_folder", 2, 2, Dataflow::kWeightStationary, {"bam_s8_v4", "bam_s8_v6", "drum_s8_k4"}, 20, 4};
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-folder-" + std::to_string(::getpid()));
+  const fs::path copy = fs::temp_directory_path() / ("axx-hwgen-moved-" + std::to_string(::getpid())) / "design";
+  const hwgen::GeneratedDesign d = make_design(c, out, 1);
+  fs::remove_all(copy.parent_path());
+  fs::create_directories(copy.parent_path());
+  fs::copy(out, copy, fs::copy_options::recursive);
+  fs::remove_all(out);
+
+  // Nothing in the folder points outside it.
+  EXPECT_EQ(test::absolute_paths_in_json(read_json_file(copy / "manifest.json")), std::vector<std::string>{});
+  for (const char* f : {"files.f", "synth.tcl", "lint.vlt"}) {
+    const std::string text = read_file(copy / f);
+    EXPECT_EQ(test::absolute_paths_in_text(text), std::vector<std::string>{}) << f;
+    for (const fs::path& p : {fs::path(AXX_RTL_DIR), lib_dir(), out}) {
+      EXPECT_EQ(text.find(p.string()), std::string::npos) << f << " names " << p;
+    }
+  }
+  EXPECT_EQ(d.multiplier_files.size(), 3u);  // exact_s8.v, bam.v (shared), drum.v
+  const std::string readme = read_file(copy / "README.md");
+  EXPECT_NE(readme.find(quote_command(hwgen::lint_command())), std::string::npos) << readme;
+  EXPECT_NE(readme.find("LIBERTY=path/to/cells.lib " + quote_command(hwgen::synth_command())), std::string::npos);
+
+  // Lint, as the README says, in the folder: clean under -Wall.
+  const fs::path logs = copy.parent_path();
+  EXPECT_EQ(run_process(hwgen::lint_command(), {copy, logs / "lint.log", {}}), 0) << read_file(logs / "lint.log");
+  EXPECT_EQ(read_file(logs / "lint.log").find("%Warning"), std::string::npos) << read_file(logs / "lint.log");
+  // Synthesis, from another folder (the script finds its files), the Liberty file from outside.
+  const fs::path liberty = fs::absolute(default_liberty_path());
+  const int rc = run_process({"yosys", "-c", (copy / "synth.tcl").string()},
+                             {logs, logs / "synth.log", {{"LIBERTY", liberty.string()}}});
+  ASSERT_EQ(rc, 0) << tail_lines(logs / "synth.log", 30);
+  EXPECT_NE(read_file(logs / "synth.log").find("Chip area for top module '\\axx_hw_top'"), std::string::npos)
+      << tail_lines(logs / "synth.log", 30);
+  const std::string netlist = read_file(logs / hwgen::kNetlistFile);
+  EXPECT_NE(netlist.find("module axx_hw_top"), std::string::npos);
+  EXPECT_NE(netlist.find("DFFPOSX1"), std::string::npos);  // mapped onto the Liberty cells
+  // Without LIBERTY the script says what to set.
+  EXPECT_NE(run_process(hwgen::synth_command(), {copy, logs / "nolib.log", {{"LIBERTY", ""}}}), 0);
+  EXPECT_NE(read_file(logs / "nolib.log").find("set LIBERTY"), std::string::npos) << read_file(logs / "nolib.log");
+  // Verification reads the folder's copies too.
+  EXPECT_TRUE(lint_design(d, copy).clean);
+
+  // A missing multiplier file: the README's lint and the verification's lint both fail naming it.
+  const std::string gone = "rtl/multipliers/bam_s8_v4/bam.v";
+  ASSERT_TRUE(fs::remove(copy / gone));
+  EXPECT_NE(run_process(hwgen::lint_command(), {copy, logs / "lint2.log", {}}), 0);
+  EXPECT_NE(read_file(logs / "lint2.log").find(gone), std::string::npos) << read_file(logs / "lint2.log");
+  try {
+    lint_design(d, copy);
+    FAIL() << "lint passed without " << gone;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bam.v"), std::string::npos) << e.what();
+  }
+  fs::remove_all(copy.parent_path());
+}
+
 TEST(HwgenVerify, TestbenchCatchesAWrongResult) {
   const Case c{"ws2x2_bad", 2, 2, Dataflow::kWeightStationary, {}, 20, 3};
   const fs::path out = fs::temp_directory_path() / ("axx-hwgen-bad-" + std::to_string(::getpid()));
@@ -177,7 +241,12 @@ TEST(HwgenCli, GeneratesAndRejectsBadParameters) {
   EXPECT_EQ(ok.rc, 0) << ok.output;
   EXPECT_TRUE(fs::exists(dir / "d" / "manifest.json"));
   EXPECT_TRUE(fs::exists(dir / "d" / "rtl" / "axx_hw_pe.v"));
-  EXPECT_EQ(read_json_file(dir / "d" / "manifest.json")["schedule"]["layers"].size(), 74u);
+  const Json man = read_json_file(dir / "d" / "manifest.json");
+  EXPECT_EQ(man["schedule"]["layers"].size(), 74u);
+  // The config's library folder (an absolute path) is not recorded: the folder stands alone.
+  EXPECT_FALSE(man["config"].contains("library"));
+  EXPECT_EQ(test::absolute_paths_in_json(man), std::vector<std::string>{});
+  EXPECT_TRUE(fs::exists(dir / "d" / "rtl" / "multipliers" / "bam_s8_v4" / "bam.v"));
 
   auto rows0 = run_cli({"--config", cfg, "--rows", "0", "--cols", "3", "--out", (dir / "e").string()});
   EXPECT_EQ(rows0.rc, 1);
