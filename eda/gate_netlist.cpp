@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -26,29 +27,36 @@ int net_of(const Json& bit, std::map<long, int>& ids, int& next) {
 
 }  // namespace
 
-GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std::string& module,
-                              const std::string& a, const std::string& b, const std::string& o,
-                              const Liberty& lib) {
-  const Json doc = read_json_file(json_path);
-  if (!doc.contains("modules") || doc["modules"].empty()) {
-    throw Error("NET-001", fmt::format("{}: no module in the synthesized netlist", json_path.string()));
-  }
-  // Parameterized tops may carry a derived name; a flattened netlist has one module.
-  const Json& m = doc["modules"].contains(module) ? doc["modules"][module] : doc["modules"].begin().value();
+namespace {
+
+[[noreturn]] void missing_port(const std::filesystem::path& json_path, const std::string& port) {
+  throw Error("NET-002", fmt::format("{}: port '{}' missing from the netlist", json_path.string(), port));
+}
+
+// Reads module `m` of `json_path`. Nets are numbered in the order the ports are read (`port_names`,
+// or every port in file order when null), then cell by cell. Flip-flops are rejected unless
+// `flops_ok`.
+GateNetlist read_module(const Json& m, const std::filesystem::path& json_path, const std::string& module,
+                        const std::vector<std::string>* port_names, bool flops_ok, const Liberty& lib) {
   GateNetlist n;
   n.top = module;
   std::map<long, int> ids;
-  auto port_bits = [&](const std::string& p) {
-    if (!m["ports"].contains(p)) {
-      throw Error("NET-001", fmt::format("{}: port '{}' missing from the netlist", json_path.string(), p));
-    }
+  auto read_port = [&](const std::string& p, const Json& port) {
     std::vector<int> bits;
-    for (const auto& bit : m["ports"][p]["bits"]) bits.push_back(net_of(bit, ids, n.num_nets));
-    return bits;
+    for (const auto& bit : port["bits"]) bits.push_back(net_of(bit, ids, n.num_nets));
+    n.ports[p] = bits;
   };
-  n.a_bits = port_bits(a);
-  n.b_bits = port_bits(b);
-  n.o_bits = port_bits(o);
+  if (port_names) {
+    for (const auto& p : *port_names) {
+      if (!m["ports"].contains(p)) missing_port(json_path, p);
+      read_port(p, m["ports"][p]);
+    }
+  } else {
+    for (auto it = m["ports"].begin(); it != m["ports"].end(); ++it) {
+      read_port(it.key(), it.value());
+      if (it.value()["direction"] == "output") n.output_ports.push_back(it.key());
+    }
+  }
 
   std::vector<GateCell> cells;
   std::vector<int> driver;  // net -> cell index (or -1)
@@ -56,20 +64,38 @@ GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std:
     const std::string type = it.value()["type"].get<std::string>();
     const LibCell* lc = lib.cell(type);
     if (!lc) {
-      throw Error("NET-001", fmt::format("{}: cell '{}' has type '{}', which the library '{}' does not define",
+      throw Error("NET-003", fmt::format("{}: cell '{}' has type '{}', which the library '{}' does not define",
                                          json_path.string(), it.key(), type, lib.name));
     }
+    const Json& conn = it.value()["connections"];
+    n.cell_mix[type] += 1;
+    n.area_um2 += lc->area;
+    n.leakage_nw += lc->leakage_nw;
     if (lc->sequential) {
-      throw Error("NET-001", fmt::format("{}: cell '{}' is the sequential cell '{}'; a multiplier must be combinational",
-                                         json_path.string(), it.key(), type));
+      if (!flops_ok) {
+        throw Error("NET-004", fmt::format("{}: cell '{}' is the sequential cell '{}'; a multiplier must be combinational",
+                                           json_path.string(), it.key(), type));
+      }
+      if (!conn.contains("D") || !conn.contains("CLK") || !conn.contains("Q") || lc->input_names.size() != 2) {
+        throw Error("NET-009", fmt::format("{}: sequential cell '{}' ({}) is not a plain D flip-flop (D, CLK -> Q); "
+                                           "only those are simulated",
+                                           json_path.string(), it.key(), type));
+      }
+      GateFlop f;
+      f.lib = lc;
+      f.name = it.key();
+      f.d = net_of(conn["D"][0], ids, n.num_nets);
+      f.q = net_of(conn["Q"][0], ids, n.num_nets);
+      for (const auto& in : lc->input_names) f.inputs.push_back(net_of(conn[in][0], ids, n.num_nets));
+      n.flops.push_back(std::move(f));
+      continue;
     }
     GateCell c;
     c.lib = lc;
     c.name = it.key();
-    const Json& conn = it.value()["connections"];
     for (const auto& in : lc->input_names) {
       if (!conn.contains(in) || conn[in].empty()) {
-        throw Error("NET-001", fmt::format("{}: input pin {} of cell '{}' is unconnected", json_path.string(), in, c.name));
+        throw Error("NET-005", fmt::format("{}: input pin {} of cell '{}' is unconnected", json_path.string(), in, c.name));
       }
       c.inputs.push_back(net_of(conn[in][0], ids, n.num_nets));
     }
@@ -79,9 +105,6 @@ GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std:
                               ? net_of(conn[pn][0], ids, n.num_nets)
                               : -1);
     }
-    n.cell_mix[type] += 1;
-    n.area_um2 += lc->area;
-    n.leakage_nw += lc->leakage_nw;
     cells.push_back(std::move(c));
   }
   driver.assign(static_cast<size_t>(n.num_nets), -1);
@@ -89,13 +112,13 @@ GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std:
     for (int net : cells[i].outputs) {
       if (net < 0) continue;
       if (driver[static_cast<size_t>(net)] >= 0) {
-        throw Error("NET-001", fmt::format("{}: net driven by both '{}' and '{}'", json_path.string(),
+        throw Error("NET-006", fmt::format("{}: net driven by both '{}' and '{}'", json_path.string(),
                                            cells[static_cast<size_t>(driver[static_cast<size_t>(net)])].name, cells[i].name));
       }
       driver[static_cast<size_t>(net)] = static_cast<int>(i);
     }
   }
-  // Kahn's algorithm over cell -> cell edges.
+  // Kahn's algorithm over cell -> cell edges; ports and flip-flop outputs are sources.
   std::vector<int> indeg(cells.size(), 0);
   std::vector<std::vector<int>> succ(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
@@ -119,11 +142,40 @@ GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std:
       if (--indeg[static_cast<size_t>(s)] == 0) ready.push(s);
   }
   if (order.size() != cells.size()) {
-    throw Error("NET-001", fmt::format("{}: the netlist has a combinational loop; a multiplier must be loop-free",
-                                       json_path.string()));
+    throw Error("NET-007", fmt::format("{}: module '{}' has a combinational loop; gate-level simulation needs "
+                                       "loop-free logic between ports and flip-flops",
+                                       json_path.string(), module));
   }
   for (int i : order) n.cells.push_back(std::move(cells[static_cast<size_t>(i)]));
   return n;
+}
+
+}  // namespace
+
+GateNetlist load_gate_netlist(const std::filesystem::path& json_path, const std::string& module,
+                              const std::string& a, const std::string& b, const std::string& o,
+                              const Liberty& lib) {
+  const Json doc = read_json_file(json_path);
+  if (!doc.contains("modules") || doc["modules"].empty()) {
+    throw Error("NET-001", fmt::format("{}: no module in the synthesized netlist", json_path.string()));
+  }
+  // Parameterized tops may carry a derived name; a flattened netlist has one module.
+  const Json& m = doc["modules"].contains(module) ? doc["modules"][module] : doc["modules"].begin().value();
+  const std::vector<std::string> ports = {a, b, o};
+  GateNetlist n = read_module(m, json_path, module, &ports, false, lib);
+  n.a_bits = n.ports.at(a);
+  n.b_bits = n.ports.at(b);
+  n.o_bits = n.ports.at(o);
+  n.output_ports = {o};
+  return n;
+}
+
+GateNetlist load_gate_module(const std::filesystem::path& json_path, const std::string& module, const Liberty& lib) {
+  const Json doc = read_json_file(json_path);
+  if (!doc.contains("modules") || !doc["modules"].contains(module)) {
+    throw Error("NET-008", fmt::format("{}: no module {} in the synthesized netlist", json_path.string(), module));
+  }
+  return read_module(doc["modules"][module], json_path, module, nullptr, true, lib);
 }
 
 std::vector<uint64_t> simulate(const GateNetlist& n, const PairSequence& pairs, size_t& words) {
@@ -176,8 +228,26 @@ TimingReport analyze_timing(const GateNetlist& n) {
       r.net_load_pf[static_cast<size_t>(c.inputs[k])] += p ? p->capacitance_pf : 0;
     }
   }
-  for (int o : n.o_bits) r.net_load_pf[static_cast<size_t>(o)] += kOutputLoadPf;
+  for (const GateFlop& f : n.flops) {
+    for (size_t k = 0; k < f.inputs.size(); ++k) {
+      if (const LibPin* p = f.lib->pin(f.lib->input_names[k])) r.net_load_pf[static_cast<size_t>(f.inputs[k])] += p->capacitance_pf;
+    }
+  }
+  for (const std::string& port : n.output_ports)
+    for (int o : n.ports.at(port)) r.net_load_pf[static_cast<size_t>(o)] += kOutputLoadPf;
   std::vector<double> arrival(nn, 0);
+  for (const GateFlop& f : n.flops) {  // CLK -> Q, the clock edge at time 0
+    const LibPin* q = f.lib->pin("Q");
+    if (!q) continue;
+    const double load = r.net_load_pf[static_cast<size_t>(f.q)];
+    double at = 0, slew = 0;
+    for (const LibTimingArc& arc : q->timing) {
+      at = std::max({at, arc.cell_rise.lookup(load, kInputSlewNs), arc.cell_fall.lookup(load, kInputSlewNs)});
+      slew = std::max({slew, arc.rise_transition.lookup(load, kInputSlewNs), arc.fall_transition.lookup(load, kInputSlewNs)});
+    }
+    arrival[static_cast<size_t>(f.q)] = at;
+    r.net_slew_ns[static_cast<size_t>(f.q)] = slew > 0 ? slew : kInputSlewNs;
+  }
   for (const GateCell& c : n.cells) {
     for (size_t j = 0; j < c.outputs.size(); ++j) {
       const int out = c.outputs[j];
@@ -310,6 +380,130 @@ PowerReport analyze_power(const GateNetlist& n, const TimingReport& t, const Pai
   r.energy_pj_per_op = r.total_uw / clock_mhz;
   r.toggles_per_op = toggles / transitions;
   return r;
+}
+
+// ---- clocked netlists ---------------------------------------------------------------------------
+
+namespace {
+
+// Mean internal energy (pJ) of an output transition over the pin's arcs that name a related pin.
+double mean_arc_energy(const LibPin& op, const LibCell& cell, const std::vector<int>& inputs,
+                       const std::vector<double>& slew, double load, bool rise) {
+  double sum = 0;
+  int n = 0;
+  for (const LibPowerArc& arc : op.power) {
+    if (arc.related_pin.empty()) continue;
+    const auto it = std::find(cell.input_names.begin(), cell.input_names.end(), arc.related_pin);
+    const double s = it == cell.input_names.end()
+                         ? kInputSlewNs
+                         : slew[static_cast<size_t>(inputs[static_cast<size_t>(it - cell.input_names.begin())])];
+    sum += (rise ? arc.rise_power : arc.fall_power).lookup(load, s);
+    ++n;
+  }
+  return n ? sum / n : 0;
+}
+
+// Rise and fall energy of one output transition, for an output pin driving `out`.
+std::pair<double, double> output_energy(const LibPin& op, const LibCell& cell, const std::vector<int>& inputs,
+                                        const TimingReport& t, int out) {
+  const double load = t.net_load_pf[static_cast<size_t>(out)];
+  return {mean_arc_energy(op, cell, inputs, t.net_slew_ns, load, true),
+          mean_arc_energy(op, cell, inputs, t.net_slew_ns, load, false)};
+}
+
+}  // namespace
+
+CycleEnergy simulate_cycles(const GateNetlist& n, const TimingReport& t, const std::vector<PortFrame>& frames,
+                            size_t from, double voltage,
+                            const std::function<void(size_t, const std::vector<uint64_t>&)>& observe) {
+  // One energy per cell (its first output): the OSU cells used here have one output each.
+  std::vector<std::pair<double, double>> cell_e(n.cells.size(), {0, 0}), flop_e(n.flops.size(), {0, 0});
+  for (size_t i = 0; i < n.cells.size(); ++i) {
+    const GateCell& c = n.cells[i];
+    if (c.outputs.empty() || c.outputs[0] < 0) continue;
+    const LibPin& op = c.lib->pins[static_cast<size_t>(c.lib->output_pin_indices[0])];
+    cell_e[i] = output_energy(op, *c.lib, c.inputs, t, c.outputs[0]);
+  }
+  for (size_t i = 0; i < n.flops.size(); ++i) {
+    if (const LibPin* q = n.flops[i].lib->pin("Q"))
+      flop_e[i] = output_energy(*q, *n.flops[i].lib, n.flops[i].inputs, t, n.flops[i].q);
+  }
+  std::vector<uint64_t> cur(static_cast<size_t>(n.num_nets), 0), prev;
+  cur[1] = ~uint64_t{0};
+  std::vector<uint64_t> state(n.flops.size(), 0);
+  std::vector<uint64_t> in(8);
+  CycleEnergy e;
+  const double half_v2 = 0.5 * voltage * voltage;
+  for (size_t cyc = 0; cyc < frames.size(); ++cyc) {
+    for (const auto& [port, lanes] : frames[cyc].value) {
+      const auto it = n.ports.find(port);
+      if (it == n.ports.end()) continue;
+      const std::vector<int>& bits = it->second;
+      for (size_t b = 0; b < bits.size(); ++b) {
+        uint64_t w = 0;
+        for (size_t l = 0; l < lanes.size() && l < 64; ++l) w |= ((lanes[l] >> b) & 1) << l;
+        if (bits[b] >= 2) cur[static_cast<size_t>(bits[b])] = w;
+      }
+    }
+    for (size_t i = 0; i < n.flops.size(); ++i) cur[static_cast<size_t>(n.flops[i].q)] = state[i];
+    for (const GateCell& c : n.cells) {
+      in.resize(c.inputs.size());
+      for (size_t k = 0; k < c.inputs.size(); ++k) in[k] = cur[static_cast<size_t>(c.inputs[k])];
+      for (size_t j = 0; j < c.outputs.size(); ++j)
+        if (c.outputs[j] >= 0) cur[static_cast<size_t>(c.outputs[j])] = c.lib->functions[j].eval(in.data());
+    }
+    if (observe) observe(cyc, cur);
+    if (cyc >= from && !prev.empty()) {
+      for (size_t id = 2; id < cur.size(); ++id) {
+        const int k = __builtin_popcountll(cur[id] ^ prev[id]);
+        e.toggles += k;
+        e.pj += k * half_v2 * t.net_load_pf[id];
+      }
+      for (size_t i = 0; i < n.cells.size(); ++i) {
+        const GateCell& c = n.cells[i];
+        if (c.outputs.empty() || c.outputs[0] < 0) continue;
+        const size_t o = static_cast<size_t>(c.outputs[0]);
+        const uint64_t tg = cur[o] ^ prev[o];
+        e.pj += __builtin_popcountll(tg & cur[o]) * cell_e[i].first + __builtin_popcountll(tg & ~cur[o]) * cell_e[i].second;
+      }
+      for (size_t i = 0; i < n.flops.size(); ++i) {
+        const size_t o = static_cast<size_t>(n.flops[i].q);
+        const uint64_t tg = cur[o] ^ prev[o];
+        e.pj += __builtin_popcountll(tg & cur[o]) * flop_e[i].first + __builtin_popcountll(tg & ~cur[o]) * flop_e[i].second;
+      }
+    }
+    for (size_t i = 0; i < n.flops.size(); ++i) state[i] = cur[static_cast<size_t>(n.flops[i].d)];
+    prev = cur;
+  }
+  return e;
+}
+
+std::vector<uint64_t> port_lanes(const GateNetlist& n, const std::string& port, const std::vector<uint64_t>& nets) {
+  const std::vector<int>& bits = n.ports.at(port);
+  std::vector<uint64_t> lanes(64, 0);
+  for (size_t b = 0; b < bits.size(); ++b) {
+    const uint64_t w = nets[static_cast<size_t>(bits[b])];
+    for (size_t l = 0; l < 64; ++l) lanes[l] |= ((w >> l) & 1) << b;
+  }
+  return lanes;
+}
+
+double clock_energy_pj(const GateNetlist& n, double voltage) {
+  double clock_pin_pf = 0;
+  for (const GateFlop& f : n.flops)
+    if (const LibPin* p = f.lib->pin("CLK")) clock_pin_pf += p->capacitance_pf;
+  double e = clock_pin_pf * voltage * voltage;  // two toggles of ½CV² each
+  for (const GateFlop& f : n.flops) {
+    double clk_pj = 0;
+    if (const LibPin* clk = f.lib->pin("CLK")) {
+      for (const LibPowerArc& arc : clk->power) {
+        if (!arc.related_pin.empty()) continue;
+        clk_pj += arc.rise_power.lookup(0, kInputSlewNs) + arc.fall_power.lookup(0, kInputSlewNs);
+      }
+    }
+    e += clk_pj;
+  }
+  return e;
 }
 
 }  // namespace axx::flows

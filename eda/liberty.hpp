@@ -5,6 +5,9 @@
 // leakage, pin directions and capacitances, the logic function of each output, and the NLDM
 // timing (cell_rise/cell_fall, rise/fall_transition) and internal power (rise/fall_power)
 // look-up tables. All values are converted to ns, pF, pJ, nW and µm² (area as given).
+//
+// This file is the loader: it builds the model below from the syntax tree (liberty_parser.hpp),
+// the tables (liberty_tables.hpp) and the cell functions (liberty_functions.hpp).
 #pragma once
 
 #include <cstdint>
@@ -14,18 +17,10 @@
 #include <string>
 #include <vector>
 
-namespace axx::flows {
+#include "eda/liberty_functions.hpp"
+#include "eda/liberty_tables.hpp"
 
-/// A 0-, 1- or 2-D look-up table. Variables are normalized so that lookup() always takes the
-/// output load (pF) and the input transition (ns), whatever order the template declares.
-struct LibTable {
-  std::vector<double> load_index;   ///< pF; empty when the table does not depend on load
-  std::vector<double> slew_index;   ///< ns; empty when the table does not depend on slew
-  std::vector<double> values;       ///< row-major over (load, slew)
-  bool empty() const { return values.empty(); }
-  /// Bilinear interpolation, linear extrapolation outside the index range.
-  double lookup(double load_pf, double slew_ns) const;
-};
+namespace axx::flows {
 
 struct LibTimingArc {
   std::string related_pin;
@@ -35,23 +30,6 @@ struct LibTimingArc {
 struct LibPowerArc {
   std::string related_pin;      ///< empty for a pin's own (input) internal power
   LibTable rise_power, fall_power;  ///< pJ per output transition
-};
-
-/// A compiled Boolean function over a cell's input pins, evaluated 64 vectors at a time.
-class BoolFunction {
- public:
-  /// Parses a Liberty function string (operators ! ' & * space | + ^, constants 0 1).
-  /// `pins` are the cell's input pin names; unknown names throw axx::Error "LIB-003".
-  static BoolFunction parse(const std::string& text, const std::vector<std::string>& pins);
-  /// inputs[k] is the word of pin k; returns the word of the output.
-  uint64_t eval(const uint64_t* inputs) const;
-  const std::string& text() const { return text_; }
-
- private:
-  enum Op : uint8_t { kPin, kZero, kOne, kNot, kAnd, kOr, kXor };
-  struct Instr { Op op; uint8_t pin; };
-  std::vector<Instr> code_;
-  std::string text_;
 };
 
 struct LibPin {
@@ -84,8 +62,10 @@ struct Liberty {
   const LibCell* cell(const std::string& n) const;
 };
 
-/// Reads a Liberty file. Throws axx::Error "LIB-001" (unreadable / syntax error with file:line),
-/// "LIB-002" (missing units or voltage), "LIB-003" (bad function).
+/// Reads a Liberty file; libraries are cached per file and modification time. Throws axx::Error
+/// "LTY-001" (syntax error with file:line), "LTY-002" (unknown unit), "LTY-003"/"LTY-004" (bad
+/// cell function), "LTY-005" (no such file), "LTY-006".."LTY-009" (bad table),
+/// "LTY-010" (no capacitive_load_unit), "LTY-011" (no nominal voltage), "LTY-012" (no cells).
 std::shared_ptr<const Liberty> load_liberty(const std::filesystem::path& path);
 
 /// The default library: OSU 0.18 µm cells from Debian's qflow-tech-osu018.

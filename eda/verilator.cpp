@@ -76,7 +76,7 @@ std::vector<fs::path> verilator_runtime_objects() {
       argv.push_back(verilator_root() + "/include/" + sources[i]);
       argv.push_back("-o");
       argv.push_back(tmp.string());
-      run_tool_checked("VLT-002", "compiling Verilator's runtime " + sources[i], argv,
+      run_tool_checked("VLT-005", "compiling Verilator's runtime " + sources[i], argv,
                        {dir, dir / (objs[i].stem().string() + ".log"), {}});
       fs::rename(tmp, objs[i]);
     }
@@ -212,7 +212,7 @@ SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::pat
     argv.push_back(alias);
   }
   if (req.gate_netlist.parent_path() != work) {
-    throw Error("VLT-001", "internal: the gate-level netlist must be in the work folder");
+    throw Error("VLT-004", "internal: the gate-level netlist must be in the work folder");
   }
   argv.push_back(req.gate_netlist.filename().string());
   const fs::path vlog = work / "verilator.log";
@@ -244,7 +244,7 @@ SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::pat
                    {obj, work / "sim.log", {}});
   const std::string bytes = read_file(out);
   if (bytes.size() != 4 * 65536) {
-    throw Error("VLT-003", fmt::format("simulation output '{}' has {} bytes, expected {}", out.string(), bytes.size(),
+    throw Error("VLT-006", fmt::format("simulation output '{}' has {} bytes, expected {}", out.string(), bytes.size(),
                                        4 * 65536));
   }
   SimulationResult r;

@@ -33,7 +33,7 @@ std::string verilated_compiler();
 std::vector<std::string> verilated_cxx_flags();
 
 /// Verilator's runtime (verilated.o, verilated_threads.o), compiled once per Verilator, compiler
-/// and flags into cache_dir(); safe across threads and processes. Throws "VLT-002" on failure.
+/// and flags into cache_dir(); safe across threads and processes. Throws "VLT-005" on failure.
 std::vector<std::filesystem::path> verilator_runtime_objects();
 
 struct SimulationRequest {
@@ -50,7 +50,8 @@ struct SimulationResult {
 };
 
 /// Builds and runs the harness in `work`. Errors: "VLT-001" Verilator rejected the design
-/// (its message and log path), "VLT-002" the C++ build failed, "VLT-003" the simulation failed.
+/// (its message and log path), "VLT-002" the C++ build failed, "VLT-003" the simulation failed,
+/// "VLT-006" its output has the wrong size, "VLT-004" the netlist is not in `work` (internal).
 SimulationResult simulate_exhaustive(const SimulationRequest& req, const std::filesystem::path& work);
 
 }  // namespace axx::flows

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 std::string quoted_path(const fs::path& p) {
   const std::string s = p.string();
   if (s.find('"') != std::string::npos || s.find('\n') != std::string::npos) {
-    throw Error("CHR-001", fmt::format("file name '{}' contains a double quote or a newline, which Yosys scripts "
+    throw Error("YSY-008", fmt::format("file name '{}' contains a double quote or a newline, which Yosys scripts "
                                        "cannot express; rename the file",
                                        s));
   }
@@ -90,14 +90,16 @@ std::string yosys_version() {
 
 DesignInfo inspect_design(const DesignSpec& spec, const fs::path& work) {
   yosys_version();
-  if (spec.files.empty()) throw Error("CHR-001", "no Verilog file given");
+  if (spec.files.empty()) throw Error("YSY-009", "no Verilog file given; give the multiplier's Verilog file(s)");
   for (const auto& f : spec.files) {
     std::error_code ec;
-    if (!fs::exists(f, ec)) throw Error("CHR-001", fmt::format("Verilog file '{}' does not exist", f.string()));
-    if (!fs::is_regular_file(f, ec)) throw Error("CHR-001", fmt::format("'{}' is not a regular file", f.string()));
+    if (!fs::exists(f, ec)) throw Error("YSY-001", fmt::format("Verilog file '{}' does not exist", f.string()));
+    if (!fs::is_regular_file(f, ec)) {
+      throw Error("YSY-010", fmt::format("'{}' is not a regular file; give a Verilog file", f.string()));
+    }
   }
   const fs::path pre = work / "modules.json";
-  run_yosys("inspect.ys", read_commands(spec) + "proc\nwrite_json " + quoted_path(pre) + "\n", work, "CHR-002",
+  run_yosys("inspect.ys", read_commands(spec) + "proc\nwrite_json " + quoted_path(pre) + "\n", work, "YSY-002",
             "Yosys could not read the design");
   const Json doc = read_json_file(pre);
   DesignInfo info;
@@ -115,7 +117,7 @@ DesignInfo inspect_design(const DesignSpec& spec, const fs::path& work) {
     }
   }
   if (info.modules.empty()) {
-    throw Error("CHR-003", fmt::format("no module found in {}; expected a Verilog module with two 8-bit inputs "
+    throw Error("YSY-011", fmt::format("no module found in {}; expected a Verilog module with two 8-bit inputs "
                                        "and one 16-bit output",
                                        spec.files.front().string()));
   }
@@ -126,7 +128,8 @@ DesignInfo inspect_design(const DesignSpec& spec, const fs::path& work) {
   };
   if (!spec.top.empty()) {
     if (std::find(info.modules.begin(), info.modules.end(), spec.top) == info.modules.end()) {
-      throw Error("CHR-003", fmt::format("--top {}: no such module; the files define: {}", spec.top, list(info.modules)));
+      throw Error("YSY-012", fmt::format("top module '{}' is not in the files; they define: {}", spec.top,
+                                         list(info.modules)));
     }
     info.top = spec.top;
     return info;
@@ -139,8 +142,8 @@ DesignInfo inspect_design(const DesignSpec& spec, const fs::path& work) {
     candidates.push_back(name);
   }
   if (candidates.empty()) {
-    throw Error("CHR-003", fmt::format("no top-level module with ports in the given files (modules: {}); name the "
-                                       "multiplier with --top",
+    throw Error("YSY-013", fmt::format("no top-level module with ports in the given files (modules: {}); name the "
+                                       "multiplier's top module",
                                        list(info.modules)));
   }
   if (candidates.size() > 1) {
@@ -162,7 +165,8 @@ DesignInfo inspect_design(const DesignSpec& spec, const fs::path& work) {
     if (shaped.size() == 1) candidates = shaped;
   }
   if (candidates.size() > 1) {
-    throw Error("CHR-003", fmt::format("several top-level modules could be the multiplier: {}; choose one with --top",
+    throw Error("YSY-003", fmt::format("several top-level modules could be the multiplier: {}; name the top module "
+                                       "to characterize",
                                        list(candidates)));
   }
   info.top = candidates.front();
@@ -196,7 +200,7 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
       // combinational loop through the output vector to Verilator, which then mis-settles.
       "splitnets -ports -format _\n"
       "write_verilog -noattr " + quoted_path(flat) + "\n";
-  run_yosys("synth.ys", script, work, "CHR-007", fmt::format("Yosys could not synthesize module '{}'", info.top));
+  run_yosys("synth.ys", script, work, "YSY-007", fmt::format("Yosys could not synthesize module '{}'", info.top));
 
   // Checks on the elaborated design (before synthesis optimizations).
   const Json ed = read_json_file(elab);
@@ -222,7 +226,7 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
     for (const auto& i : inputs) ok = ok && width(i) == 8;
   }
   if (!ok) {
-    throw Error("CHR-004", fmt::format("module '{}' has {}; expected exactly two 8-bit inputs (activation, weight) "
+    throw Error("YSY-004", fmt::format("module '{}' has {}; expected exactly two 8-bit inputs (activation, weight) "
                                        "and one 16-bit output",
                                        info.top, describe_ports(mod)));
   }
@@ -231,13 +235,16 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
   if (!spec.port_a.empty() || !spec.port_b.empty()) {
     const std::string a = spec.port_a.empty() ? (spec.port_b == inputs[0] ? inputs[1] : inputs[0]) : spec.port_a;
     const std::string b = spec.port_b.empty() ? (a == inputs[0] ? inputs[1] : inputs[0]) : spec.port_b;
-    for (const auto& [flag, p] : {std::pair<std::string, std::string>{"--a", a}, {"--b", b}}) {
+    for (const auto& [role, p] : {std::pair<std::string, std::string>{"activation", a}, {"weight", b}}) {
       if (std::find(inputs.begin(), inputs.end(), p) == inputs.end()) {
-        throw Error("CHR-004", fmt::format("{} {}: module '{}' has no input of that name; its inputs are {} and {}",
-                                           flag, p, info.top, inputs[0], inputs[1]));
+        throw Error("YSY-014", fmt::format("{} input '{}': module '{}' has no input of that name; its inputs are {} and {}",
+                                           role, p, info.top, inputs[0], inputs[1]));
       }
     }
-    if (a == b) throw Error("CHR-004", fmt::format("--a and --b both name input '{}'", a));
+    if (a == b) {
+      throw Error("YSY-015", fmt::format("the activation and the weight input are both '{}'; name two different inputs",
+                                         a));
+    }
     info.port_a = a;
     info.port_b = b;
   }
@@ -268,7 +275,7 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
   if (!state.empty()) {
     std::string s;
     for (size_t i = 0; i < state.size() && i < 5; ++i) s += (i ? "; " : "") + state[i];
-    throw Error("CHR-005", fmt::format("module '{}' is not purely combinational: it has {} flip-flop/latch/memory "
+    throw Error("YSY-005", fmt::format("module '{}' is not purely combinational: it has {} flip-flop/latch/memory "
                                        "cell(s) ({}{}); a multiplier must be combinational (check for incomplete "
                                        "assignments in always blocks, which infer latches)",
                                        info.top, state.size(), s, state.size() > 5 ? "; ..." : ""));
@@ -281,7 +288,7 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
     bool constant = true;
     for (const auto& b : bits) constant = constant && b.is_string();
     if (constant) {
-      throw Error("CHR-006", fmt::format("the output '{}' of module '{}' is constant after synthesis; a multiplier "
+      throw Error("YSY-006", fmt::format("the output '{}' of module '{}' is constant after synthesis; a multiplier "
                                          "must depend on its inputs",
                                          info.port_o, info.top));
     }

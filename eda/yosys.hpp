@@ -39,14 +39,17 @@ struct DesignInfo {
 /// "Yosys 0.23 (git sha1 ...)". Throws "PROC-002" naming the Debian package when missing.
 std::string yosys_version();
 
-/// Reads the files and chooses the top module. Errors: "CHR-001" missing file, "CHR-002"
-/// Verilog syntax (with Yosys' own file:line message), "CHR-003" no or several top candidates
-/// or unknown --top (lists the modules).
+/// Reads the files and chooses the top module. Errors: "YSY-001" missing file, "YSY-002"
+/// Verilog syntax (with Yosys' own file:line message), "YSY-003" several top candidates,
+/// "YSY-011" no module, "YSY-012" the named top is not defined, "YSY-013" no top candidate
+/// (these list the modules), "YSY-008" a file name Yosys scripts cannot quote, "YSY-009" no
+/// file, "YSY-010" not a regular file.
 DesignInfo inspect_design(const DesignSpec& spec, const std::filesystem::path& work);
 
-/// Elaborates, checks and synthesizes. Errors: "CHR-004" wrong ports (says what was found),
-/// "CHR-005" flip-flops or latches (names the cells and their source lines), "CHR-006" an
-/// output that synthesis reduced to a constant, "CHR-007" Yosys failed otherwise (log tail).
+/// Elaborates, checks and synthesizes. Errors: "YSY-004" wrong ports (says what was found),
+/// "YSY-014" the named activation/weight input does not exist, "YSY-015" both name the same
+/// input, "YSY-005" flip-flops or latches (names the cells and their source lines), "YSY-006" an
+/// output that synthesis reduced to a constant, "YSY-007" Yosys failed otherwise (log tail).
 void synthesize(const DesignSpec& spec, DesignInfo& info, const std::filesystem::path& liberty,
                 const std::filesystem::path& work);
 

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <mutex>
-#include <queue>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -115,8 +115,8 @@ LintReport lint_design(const GeneratedDesign& d, const fs::path& design_dir) {
       std::string list;
       for (size_t i = 0; i < warnings.size() && i < 10; ++i) list += warnings[i] + "\n";
       for (size_t i = 0; i < errors.size() && i < 5; ++i) list += errors[i] + "\n";
-      throw Error("HWG-101",
-                  fmt::format("verilator --lint-only -Wall is not clean on {} ({} warnings, exit status "
+      throw Error("HWV-101",
+                  fmt::format("Verilator lint with all warnings (-Wall) is not clean on {} ({} warnings, exit status "
                               "{}):\n{}(full log: {})",
                               top, warnings.size(), rc, list.empty() ? tail_lines(log, 10) : list, log.string()));
     }
@@ -146,7 +146,7 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
       "2000"};
   for (const auto& f : design_sources(d, design_dir)) argv.push_back(f);
   argv.push_back(fs::absolute(design_dir / "tb" / "axx_hw_tb.v").string());
-  run_tool_checked("HWG-104", "Verilator on the testbench", argv, {work, work / "verilator.log", {}});
+  run_tool_checked("HWV-104", "Verilator on the testbench", argv, {work, work / "verilator.log", {}});
 
   // The model's sources in `jobs` units, compiled in parallel.
   std::vector<std::string> sources;
@@ -173,26 +173,26 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
   }
   write_file_atomic(obj / "sim_main.cpp", kSimMain);
   std::vector<std::thread> threads;
-  std::vector<std::string> failures(units);
+  std::vector<std::exception_ptr> failures(units);
   for (size_t u = 0; u < units; ++u) {
     threads.emplace_back([&, u] {
       try {
-        run_tool_checked("HWG-104", "compiling the verilated testbench", commands[u],
+        run_tool_checked("HWV-106", "compiling the verilated testbench", commands[u],
                          {obj, work / fmt::format("compile_{}.log", u), {}});
-      } catch (const Error& e) {
-        failures[u] = e.what();
+      } catch (const Error&) {
+        failures[u] = std::current_exception();
       }
     });
   }
   for (auto& t : threads) t.join();
   for (const auto& f : failures) {
-    if (!f.empty()) throw Error("HWG-104", f);
+    if (f) std::rethrow_exception(f);
   }
   std::vector<std::string> link = {verilated_compiler(), "-o", (obj / "sim").string()};
   for (const auto& o : objects) link.push_back(o.string());
   for (const auto& r : runtime) link.push_back(r.string());
   link.insert(link.end(), {"-pthread", "-latomic"});
-  run_tool_checked("HWG-104", "linking the verilated testbench", link, {obj, work / "link.log", {}});
+  run_tool_checked("HWV-107", "linking the verilated testbench", link, {obj, work / "link.log", {}});
   SimReport r;
   r.build_seconds = seconds_since(t0);
 
@@ -228,14 +228,14 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
   }
   const bool finished = std::regex_search(text, m, res_re);
   if (rc != 0 || !finished || r.tiles.size() != d.tests.size()) {
-    throw Error("HWG-104", fmt::format("the testbench simulation did not finish ({} of {} tiles reported, exit status "
+    throw Error("HWV-108", fmt::format("the testbench simulation did not finish ({} of {} tiles reported, exit status "
                                        "{}):\n{}(full log: {})",
                                        r.tiles.size(), d.tests.size(), rc, tail_lines(log, 8), log.string()));
   }
   if (r.errors) {
     std::string lines;
     for (const auto& l : grep_lines(log, "AXX_MISMATCH", 8)) lines += l + "\n";
-    throw Error("HWG-102", fmt::format("the simulated array differs from the golden LUT-GEMM in {} output words:\n"
+    throw Error("HWV-102", fmt::format("the simulated array differs from the golden LUT-GEMM in {} output words:\n"
                                        "{}(full log: {})",
                                        r.errors, lines, log.string()));
   }
@@ -243,7 +243,7 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
   for (const auto& t : r.tiles) {
     if (t.cycles != t.model_cycles) {
       r.cycles_match = false;
-      throw Error("HWG-103", fmt::format("tile {} (mode {}, len {}) took {} cycles in simulation but the cycle model "
+      throw Error("HWV-103", fmt::format("tile {} (mode {}, len {}) took {} cycles in simulation but the cycle model "
                                          "says {} (log: {})",
                                          t.test, t.mode, t.len, t.cycles, t.model_cycles, log.string()));
     }
@@ -283,7 +283,7 @@ ModuleCost module_cost(const Json& modules, const std::string& name, const Liber
       c.cells += sub.cells;
       for (const auto& [k, v] : sub.mix) c.mix[k] += v;
     } else {
-      throw Error("HWG-105", fmt::format("synthesized module '{}' holds cell '{}' of type '{}', which is neither a "
+      throw Error("HWV-110", fmt::format("synthesized module '{}' holds cell '{}' of type '{}', which is neither a "
                                          "cell of '{}' nor a module",
                                          name, it.key(), type, lib.name));
     }
@@ -327,7 +327,7 @@ SynthReport synthesize_design(const GeneratedDesign& d, const fs::path& design_d
       "write_json " +
       yosys_quoted(work / "pe_flat.json") + "\n";
   write_file_atomic(work / "synth.ys", script);
-  run_tool_checked("HWG-104", "Yosys synthesis of the generated design", {"yosys", "-q", "-l", "synth.log", "synth.ys"},
+  run_tool_checked("HWV-109", "Yosys synthesis of the generated design", {"yosys", "-q", "-l", "synth.log", "synth.ys"},
                    {work, work / "yosys.out", {}});
   const auto libp = load_liberty(liberty);
   const Json doc = read_json_file(work / "design.json");
@@ -353,277 +353,21 @@ SynthReport synthesize_design(const GeneratedDesign& d, const fs::path& design_d
 // ---------------------------------------------------------------------------------------------
 // power: cycle-by-cycle gate-level simulation of the flattened PE, 64 array positions at once
 
-namespace {
-
-struct SeqCell {
-  const LibCell* lib = nullptr;
-  std::vector<int> inputs, outputs;
-  double e_rise = 0, e_fall = 0;  // pJ per output transition (mean over arcs), per output
-};
-
-struct Flop {
-  const LibCell* lib = nullptr;
-  int d = -1, q = -1;
-  std::vector<int> inputs;                    // nets of lib->input_names
-  double q_rise = 0, q_fall = 0, clk_pj = 0;  // pJ per Q transition; clock pin energy per cycle
-};
-
-struct SeqNetlist {
-  int num_nets = 2;
-  std::map<std::string, std::vector<int>> ports;
-  std::vector<std::string> outputs;
-  std::vector<SeqCell> cells;  // topological order
-  std::vector<Flop> flops;
-  std::vector<double> load_pf;
-  double leakage_nw = 0;
-  double clock_pin_pf = 0;
-};
-
-int net_id(const Json& bit, std::map<long, int>& ids, int& next) {
-  if (bit.is_string()) return bit.get<std::string>() == "1" ? 1 : 0;
-  const long id = bit.get<long>();
-  auto it = ids.find(id);
-  if (it != ids.end()) return it->second;
-  ids[id] = next;
-  return next++;
-}
-
-double mean_arc_energy(const LibPin& op, const LibCell& cell, const std::vector<int>& inputs,
-                       const std::vector<double>& slew, double load, bool rise) {
-  double sum = 0;
-  int n = 0;
-  for (const LibPowerArc& arc : op.power) {
-    if (arc.related_pin.empty()) continue;
-    const auto it = std::find(cell.input_names.begin(), cell.input_names.end(), arc.related_pin);
-    const double s = it == cell.input_names.end()
-                         ? kInputSlewNs
-                         : slew[static_cast<size_t>(inputs[static_cast<size_t>(it - cell.input_names.begin())])];
-    sum += (rise ? arc.rise_power : arc.fall_power).lookup(load, s);
-    ++n;
-  }
-  return n ? sum / n : 0;
-}
-
-SeqNetlist load_seq_netlist(const fs::path& path, const Liberty& lib) {
-  const Json doc = read_json_file(path);
-  if (!doc["modules"].contains("axx_hw_pe"))
-    throw Error("HWG-105", fmt::format("{}: no module axx_hw_pe", path.string()));
-  const Json& m = doc["modules"]["axx_hw_pe"];
-  SeqNetlist n;
-  std::map<long, int> ids;
-  for (auto it = m["ports"].begin(); it != m["ports"].end(); ++it) {
-    std::vector<int> bits;
-    for (const auto& b : it.value()["bits"]) bits.push_back(net_id(b, ids, n.num_nets));
-    n.ports[it.key()] = bits;
-    if (it.value()["direction"] == "output") n.outputs.push_back(it.key());
-  }
-  std::vector<SeqCell> comb;
-  for (auto it = m["cells"].begin(); it != m["cells"].end(); ++it) {
-    const std::string type = it.value()["type"].get<std::string>();
-    const LibCell* lc = lib.cell(type);
-    if (!lc)
-      throw Error("HWG-105",
-                  fmt::format("{}: cell '{}' of type '{}' is not in '{}'", path.string(), it.key(), type, lib.name));
-    const Json& conn = it.value()["connections"];
-    n.leakage_nw += lc->leakage_nw;
-    if (lc->sequential) {
-      if (!conn.contains("D") || !conn.contains("CLK") || !conn.contains("Q") || lc->input_names.size() != 2) {
-        throw Error("HWG-105", fmt::format("{}: sequential cell '{}' ({}) is not a plain D flip-flop (D, CLK -> Q); "
-                                           "only those are simulated",
-                                           path.string(), it.key(), type));
-      }
-      Flop f;
-      f.lib = lc;
-      f.d = net_id(conn["D"][0], ids, n.num_nets);
-      f.q = net_id(conn["Q"][0], ids, n.num_nets);
-      for (const auto& in : lc->input_names) f.inputs.push_back(net_id(conn[in][0], ids, n.num_nets));
-      n.flops.push_back(f);
-      continue;
-    }
-    SeqCell c;
-    c.lib = lc;
-    for (const auto& in : lc->input_names) {
-      if (!conn.contains(in) || conn[in].empty())
-        throw Error("HWG-105", fmt::format("{}: pin {} of '{}' unconnected", path.string(), in, it.key()));
-      c.inputs.push_back(net_id(conn[in][0], ids, n.num_nets));
-    }
-    for (int pi : lc->output_pin_indices) {
-      const std::string& pn = lc->pins[static_cast<size_t>(pi)].name;
-      c.outputs.push_back(conn.contains(pn) && !conn[pn].empty() && !conn[pn][0].is_string()
-                              ? net_id(conn[pn][0], ids, n.num_nets)
-                              : -1);
-    }
-    comb.push_back(std::move(c));
-  }
-  // Topological order of the combinational cells; flip-flop outputs and ports are sources.
-  std::vector<int> driver(static_cast<size_t>(n.num_nets), -1);
-  for (size_t i = 0; i < comb.size(); ++i)
-    for (int o : comb[i].outputs)
-      if (o >= 0) driver[static_cast<size_t>(o)] = static_cast<int>(i);
-  std::vector<int> indeg(comb.size(), 0);
-  std::vector<std::vector<int>> succ(comb.size());
-  for (size_t i = 0; i < comb.size(); ++i)
-    for (int in : comb[i].inputs)
-      if (const int dr = driver[static_cast<size_t>(in)]; dr >= 0) {
-        succ[static_cast<size_t>(dr)].push_back(static_cast<int>(i));
-        ++indeg[i];
-      }
-  std::queue<int> ready;
-  for (size_t i = 0; i < comb.size(); ++i)
-    if (!indeg[i]) ready.push(static_cast<int>(i));
-  while (!ready.empty()) {
-    const int c = ready.front();
-    ready.pop();
-    n.cells.push_back(comb[static_cast<size_t>(c)]);
-    for (int s : succ[static_cast<size_t>(c)])
-      if (--indeg[static_cast<size_t>(s)] == 0) ready.push(s);
-  }
-  if (n.cells.size() != comb.size())
-    throw Error("HWG-105", fmt::format("{}: combinational loop in the PE netlist", path.string()));
-
-  // Loads: fan-out pin capacitances; PE outputs drive a neighbour's input register.
-  n.load_pf.assign(static_cast<size_t>(n.num_nets), 0);
-  for (const auto& c : n.cells)
-    for (size_t k = 0; k < c.inputs.size(); ++k)
-      if (const LibPin* p = c.lib->pin(c.lib->input_names[k]))
-        n.load_pf[static_cast<size_t>(c.inputs[k])] += p->capacitance_pf;
-  for (const auto& f : n.flops) {
-    if (const LibPin* p = f.lib->pin("D")) n.load_pf[static_cast<size_t>(f.d)] += p->capacitance_pf;
-    if (const LibPin* p = f.lib->pin("CLK")) n.clock_pin_pf += p->capacitance_pf;
-  }
-  for (const auto& o : n.outputs)
-    for (int b : n.ports[o]) n.load_pf[static_cast<size_t>(b)] += kOutputLoadPf;
-  // Slews: flip-flop outputs from their CLK arcs, then forward through the logic (worst arc).
-  std::vector<double> slew(static_cast<size_t>(n.num_nets), kInputSlewNs);
-  for (auto& f : n.flops) {
-    const LibPin* q = f.lib->pin("Q");
-    const double load = n.load_pf[static_cast<size_t>(f.q)];
-    double s = 0;
-    for (const auto& arc : q->timing)
-      s = std::max({s, arc.rise_transition.lookup(load, kInputSlewNs), arc.fall_transition.lookup(load, kInputSlewNs)});
-    slew[static_cast<size_t>(f.q)] = s > 0 ? s : kInputSlewNs;
-    f.q_rise = mean_arc_energy(*q, *f.lib, f.inputs, slew, load, true);
-    f.q_fall = mean_arc_energy(*q, *f.lib, f.inputs, slew, load, false);
-    if (const LibPin* clk = f.lib->pin("CLK")) {
-      for (const auto& arc : clk->power) {
-        if (!arc.related_pin.empty()) continue;
-        f.clk_pj += arc.rise_power.lookup(0, kInputSlewNs) + arc.fall_power.lookup(0, kInputSlewNs);
-      }
-    }
-  }
-  for (auto& c : n.cells) {
-    for (size_t j = 0; j < c.outputs.size(); ++j) {
-      const int out = c.outputs[j];
-      if (out < 0) continue;
-      const LibPin& op = c.lib->pins[static_cast<size_t>(c.lib->output_pin_indices[j])];
-      const double load = n.load_pf[static_cast<size_t>(out)];
-      double s = 0;
-      for (const auto& arc : op.timing) {
-        const auto it = std::find(c.lib->input_names.begin(), c.lib->input_names.end(), arc.related_pin);
-        if (it == c.lib->input_names.end()) continue;
-        const double si = slew[static_cast<size_t>(c.inputs[static_cast<size_t>(it - c.lib->input_names.begin())])];
-        s = std::max({s, arc.rise_transition.lookup(load, si), arc.fall_transition.lookup(load, si)});
-      }
-      slew[static_cast<size_t>(out)] = s > 0 ? s : kInputSlewNs;
-    }
-    // One energy per cell (its first output): the OSU cells used here have one output each.
-    if (!c.outputs.empty() && c.outputs[0] >= 0) {
-      const LibPin& op = c.lib->pins[static_cast<size_t>(c.lib->output_pin_indices[0])];
-      const double load = n.load_pf[static_cast<size_t>(c.outputs[0])];
-      c.e_rise = mean_arc_energy(op, *c.lib, c.inputs, slew, load, true);
-      c.e_fall = mean_arc_energy(op, *c.lib, c.inputs, slew, load, false);
-    }
-  }
-  return n;
-}
-
-// Per cycle, per lane: the values on the PE's input ports.
-struct PortFrame {
-  std::map<std::string, std::vector<uint64_t>> value;  // port -> per lane value
-};
-
-struct EnergyTally {
-  double pj = 0;
-  double toggles = 0;
-};
-
-// Runs the frames; returns the energy spent in cycles [from, frames.size()). When `observe` names
-// an output port, its value per frame and lane is stored in `observed` (frame-major).
-EnergyTally run_frames(const SeqNetlist& n, const std::vector<PortFrame>& frames, size_t from, double voltage,
-                       const std::string& observe = "", std::vector<std::vector<uint64_t>>* observed = nullptr) {
-  std::vector<uint64_t> cur(static_cast<size_t>(n.num_nets), 0), prev;
-  cur[1] = ~uint64_t{0};
-  std::vector<uint64_t> state(n.flops.size(), 0);
-  std::vector<uint64_t> in(8);
-  EnergyTally t;
-  const double half_v2 = 0.5 * voltage * voltage;
-  for (size_t cyc = 0; cyc < frames.size(); ++cyc) {
-    for (const auto& [port, lanes] : frames[cyc].value) {
-      const auto it = n.ports.find(port);
-      if (it == n.ports.end()) continue;
-      const std::vector<int>& bits = it->second;
-      for (size_t b = 0; b < bits.size(); ++b) {
-        uint64_t w = 0;
-        for (size_t l = 0; l < lanes.size() && l < 64; ++l) w |= ((lanes[l] >> b) & 1) << l;
-        if (bits[b] >= 2) cur[static_cast<size_t>(bits[b])] = w;
-      }
-    }
-    for (size_t i = 0; i < n.flops.size(); ++i) cur[static_cast<size_t>(n.flops[i].q)] = state[i];
-    for (const auto& c : n.cells) {
-      in.resize(c.inputs.size());
-      for (size_t k = 0; k < c.inputs.size(); ++k) in[k] = cur[static_cast<size_t>(c.inputs[k])];
-      for (size_t j = 0; j < c.outputs.size(); ++j)
-        if (c.outputs[j] >= 0) cur[static_cast<size_t>(c.outputs[j])] = c.lib->functions[j].eval(in.data());
-    }
-    if (observed) {
-      const std::vector<int>& bits = n.ports.at(observe);
-      std::vector<uint64_t> lanes(64, 0);
-      for (size_t b = 0; b < bits.size(); ++b) {
-        const uint64_t w = cur[static_cast<size_t>(bits[b])];
-        for (size_t l = 0; l < 64; ++l) lanes[l] |= ((w >> l) & 1) << b;
-      }
-      observed->push_back(std::move(lanes));
-    }
-    if (cyc >= from && !prev.empty()) {
-      for (size_t id = 2; id < cur.size(); ++id) {
-        const int k = __builtin_popcountll(cur[id] ^ prev[id]);
-        t.toggles += k;
-        t.pj += k * half_v2 * n.load_pf[id];
-      }
-      for (const auto& c : n.cells) {
-        if (c.outputs.empty() || c.outputs[0] < 0) continue;
-        const size_t o = static_cast<size_t>(c.outputs[0]);
-        const uint64_t tg = cur[o] ^ prev[o];
-        t.pj += __builtin_popcountll(tg & cur[o]) * c.e_rise + __builtin_popcountll(tg & ~cur[o]) * c.e_fall;
-      }
-      for (const auto& f : n.flops) {
-        const size_t o = static_cast<size_t>(f.q);
-        const uint64_t tg = cur[o] ^ prev[o];
-        t.pj += __builtin_popcountll(tg & cur[o]) * f.q_rise + __builtin_popcountll(tg & ~cur[o]) * f.q_fall;
-      }
-    }
-    for (size_t i = 0; i < n.flops.size(); ++i) state[i] = cur[static_cast<size_t>(n.flops[i].d)];
-    prev = cur;
-  }
-  return t;
-}
-
-}  // namespace
-
 HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_dir, const fs::path& liberty_in,
                              const HwVerifyOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const fs::path liberty = liberty_in.empty() ? default_liberty_path() : liberty_in;
   const fs::path pe_json = fs::absolute(design_dir / "verify" / "synth" / "pe_flat.json");
   if (!fs::exists(pe_json)) {
-    throw Error("HWG-105",
+    throw Error("HWV-111",
                 fmt::format("{} does not exist: synthesize the design before estimating power", pe_json.string()));
   }
   if (o.power_cycles < 16 || o.power_cycles > 100000) {
-    throw Error("HWG-105", fmt::format("power cycles {}: must be in 16..100000", o.power_cycles));
+    throw Error("HWV-112", fmt::format("power cycles {}: must be in 16..100000", o.power_cycles));
   }
   const auto lib = load_liberty(liberty);
-  const SeqNetlist net = load_seq_netlist(pe_json, *lib);
+  const GateNetlist net = load_gate_module(pe_json, "axx_hw_pe", *lib);
+  const TimingReport timing = analyze_timing(net);
   const hwgen::ArrayParams& a = d.spec.array;
   const bool ws = a.dataflow == Dataflow::kWeightStationary;
   const int rows = a.rows, cols = a.cols;
@@ -640,11 +384,7 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
   const int T = o.power_cycles;
   const uint64_t acc_mask = a.acc_bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << a.acc_bits) - 1;
   const double cycle_leak_pj = net.leakage_nw * 1e-3 / a.clock_mhz;  // µW / MHz = pJ per cycle
-  const double clock_pj = [&] {
-    double e = net.clock_pin_pf * lib->voltage * lib->voltage;  // two toggles of ½CV² each
-    for (const auto& f : net.flops) e += f.clk_pj;
-    return e;
-  }();
+  const double clock_pj = clock_energy_pj(net, lib->voltage);
 
   HwPowerReport r;
   r.pe_leakage_uw = net.leakage_nw * 1e-3;
@@ -699,9 +439,12 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
     std::vector<std::vector<uint64_t>> sums;
     const std::string sum_port = ws ? "psum_out" : "acc_out";
     if (!net.ports.count(sum_port)) {
-      throw Error("HWG-105", fmt::format("{}: the PE netlist has no port {}", pe_json.string(), sum_port));
+      throw Error("HWV-113", fmt::format("{}: the PE netlist has no port {}", pe_json.string(), sum_port));
     }
-    const EnergyTally busy = run_frames(net, frames, busy_from, lib->voltage, sum_port, &sums);
+    const CycleEnergy busy = simulate_cycles(net, timing, frames, busy_from, lib->voltage,
+                                             [&](size_t, const std::vector<uint64_t>& nets) {
+                                               sums.push_back(port_lanes(net, sum_port, nets));
+                                             });
     // The gate-level PE must compute what the golden model says: frame f's operands leave as
     // the sum in frame f + 1 (WS: incoming partial sum + product; OS: running sum).
     for (size_t l = 0; l < pos.size(); ++l) {
@@ -714,7 +457,7 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
         const uint64_t prod = static_cast<uint64_t>(static_cast<int64_t>(lut[static_cast<size_t>(av) * 256 + wv]));
         const uint64_t want = ws ? (frames[f].value.at("psum_in")[l] + prod) & acc_mask : (acc += prod) & acc_mask;
         if (sums[f + 1][l] != want) {
-          throw Error("HWG-105",
+          throw Error("HWV-105",
                       fmt::format("gate-level PE netlist {} disagrees with the golden arithmetic in mode {} "
                                   "at PE ({}, {}), cycle {}: sum {:#x}, expected {:#x}; the power figures "
                                   "would be meaningless",
@@ -729,7 +472,7 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
     last.value["v_in"].assign(pos.size(), 0);
     for (int t = 0; t < 32; ++t) idle_frames.push_back(last);
     const size_t idle_from = frames.size() + 2;
-    const EnergyTally idle = run_frames(net, idle_frames, idle_from, lib->voltage);
+    const CycleEnergy idle = simulate_cycles(net, timing, idle_frames, idle_from, lib->voltage);
     const double idle_cycles = static_cast<double>(idle_frames.size() - idle_from) * static_cast<double>(pos.size());
     ModePower mp;
     mp.multiplier = d.spec.modes[mode].name;

@@ -13,7 +13,8 @@
 //   power       the synthesized PE, flattened, is simulated at gate level cycle by cycle, 64
 //               array positions at once (one per bit of a machine word), under the operands a
 //               PE at that position sees when the array runs random (or given) tiles in each
-//               mode. Energy is the characterize flow's toggle method (gate_netlist.hpp): ½·C·V²
+//               mode, with the one gate-level netlist model (eda/gate_netlist.hpp: load_gate_module,
+//               simulate_cycles). Energy is the characterize flow's toggle method: ½·C·V²
 //               per net toggle over fan-out pin capacitances, Liberty internal energy per cell
 //               output transition (mean over the cell's arcs), clock-pin energy of every flip-flop
 //               each cycle, and leakage. Glitches are not counted. Power per mode is the array's
@@ -21,9 +22,14 @@
 //               the busy energy of its mode and the remaining PE-cycles at the idle energy.
 //               Controller, skew and de-skew registers are not in the power figure (their area is).
 //
-// Errors: "HWG-101" lint warnings (lists them), "HWG-102" simulation mismatch (the first
-// differing words), "HWG-103" cycle count differs from the model, "HWG-104" a tool failed
-// (exit status, log path, last lines), "HWG-105" the netlist cannot be simulated.
+// Errors: "HWV-101" lint warnings (lists them), "HWV-102" simulation mismatch (the first
+// differing words), "HWV-103" cycle count differs from the model, "HWV-104" Verilator failed on
+// the testbench, "HWV-106" compiling or "HWV-107" linking it failed, "HWV-108" the testbench did
+// not finish, "HWV-109" Yosys synthesis failed (exit status, log path, last lines), "HWV-110" a
+// synthesized cell is neither a library cell nor a module, "HWV-111" power before synthesis,
+// "HWV-112" power cycles out of range, "HWV-113" the PE netlist lacks its sum port, "HWV-105"
+// the gate-level PE disagrees with the golden arithmetic. The PE netlist's own errors are
+// gate_netlist's "NET-*".
 #pragma once
 
 #include <cstdint>
@@ -110,11 +116,12 @@ struct HwVerifyReport {
   Json to_json() const;
 };
 
-/// Lints the generated RTL with -Wall. Throws "HWG-101" when it is not clean.
+/// Lints the generated RTL with -Wall. Throws "HWV-101" when it is not clean.
 LintReport lint_design(const hwgen::GeneratedDesign& d, const std::filesystem::path& design_dir);
 
-/// Builds and runs the testbench. Throws "HWG-102" on a mismatch, "HWG-103" when a tile's
-/// cycle count is not the model's, "HWG-104" when Verilator or the compiler fails.
+/// Builds and runs the testbench. Throws "HWV-102" on a mismatch, "HWV-103" when a tile's
+/// cycle count is not the model's, "HWV-104"/"HWV-106"/"HWV-107" when Verilator, the compiler
+/// or the linker fails, "HWV-108" when the simulation does not finish.
 SimReport simulate_design(const hwgen::GeneratedDesign& d, const std::filesystem::path& design_dir, int jobs,
                           int opt_level = 0);
 
@@ -124,7 +131,7 @@ SynthReport synthesize_design(const hwgen::GeneratedDesign& d, const std::filesy
 
 /// Power per mode from the flattened PE netlist that synthesize_design left. The gate-level
 /// simulation is checked on the way: every busy cycle's sum leaving each simulated PE must equal
-/// the golden arithmetic (the LUT product added to the incoming sum), else "HWG-105".
+/// the golden arithmetic (the LUT product added to the incoming sum), else "HWV-105".
 HwPowerReport estimate_power(const hwgen::GeneratedDesign& d, const std::filesystem::path& design_dir,
                              const std::filesystem::path& liberty, const HwVerifyOptions& options);
 

@@ -27,7 +27,7 @@ TEST(BoolFunction, RejectsUnknownPinWithCode) {
     BoolFunction::parse("A & Z", {"A", "B"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "LIB-003");
+    EXPECT_EQ(e.code(), "LTY-003");
   }
 }
 
@@ -61,14 +61,14 @@ TEST(Liberty, MissingFileAndSyntaxErrorsHaveCodes) {
     load_liberty(d / "nope.lib");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "LIB-001");
+    EXPECT_EQ(e.code(), "LTY-005");
   }
   write_file_atomic(d / "bad.lib", "library(x) {\n  cell(A) {\n    area : 1;\n");
   try {
     load_liberty(d / "bad.lib");
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "LIB-001");
+    EXPECT_EQ(e.code(), "LTY-001");
     EXPECT_NE(std::string(e.what()).find("bad.lib:"), std::string::npos);
   }
   std::filesystem::remove_all(d);

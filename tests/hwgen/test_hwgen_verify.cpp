@@ -209,7 +209,7 @@ TEST(HwgenVerify, TestbenchCatchesAWrongResult) {
     simulate_design(d, out, 1);
     FAIL() << "the corrupted expectation was not detected";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "HWG-102") << e.what();
+    EXPECT_EQ(e.code(), "HWV-102") << e.what();
   }
   fs::remove_all(out);
 }
