@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
+#include "common/library_folder.hpp"
 #include "common/npy.hpp"
 #include "common/sha256.hpp"
 #include "characterize/error_metrics.hpp"
@@ -186,13 +187,12 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
     std::error_code ec;
     if (!fs::exists(rec, ec)) return false;
     try {
-      Json r = read_json_file(rec);
-      const fs::path lut = o.out_dir / r.value("lut", std::string());
-      if (r.value("inputs_sha256", std::string()) != characterize_inputs_key(o, name) || !fs::exists(lut) ||
-          sha256_file(lut) != r.value("lut_sha256", std::string())) {
+      lib::MultiplierRecord r = lib::read_record(rec);
+      if (r.inputs_sha256 != characterize_inputs_key(o, name) || !fs::exists(r.lut) ||
+          sha256_file(r.lut) != r.lut_sha256) {
         return false;
       }
-      res.record = std::move(r);
+      res.record = std::move(r.json);
     } catch (const Error&) {
       return false;  // an unreadable old record is simply rebuilt
     }
@@ -334,7 +334,7 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
   r["flow_version"] = kCharacterizeFlowVersion;
   r["inputs_sha256"] = characterize_inputs_key(o, name);
   res.record_path = o.out_dir / (name + ".json");
-  write_json_atomic(res.record_path, r);
+  lib::write_record(res.record_path, r);
   res.seconds.write = seconds_since(t);
   res.record = std::move(r);
   res.seconds.total = seconds_since(t0);

@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
+#include "common/library_folder.hpp"
 #include "common/progress.hpp"
 #include "characterize/plots.hpp"
 #include "multipliers_rtl/catalog.hpp"
@@ -212,7 +213,7 @@ Json write_library_index(const fs::path& out_dir, const std::vector<Json>& recor
                                 "MAE % (log scale)",
                                 relative ? "power relative to the exact multiplier" : "power (uW)", pts));
   write_file_atomic(out_dir / "library.csv", csv);
-  write_json_atomic(out_dir / "library.json", lib);
+  lib::write_index(out_dir, lib);
   return lib;
 }
 
@@ -288,29 +289,7 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   return res;
 }
 
-Json load_library_index(const fs::path& dir) {
-  const fs::path idx = dir / "library.json";
-  if (!fs::exists(idx)) {
-    throw Error("LIBR-002", fmt::format("'{}' is not a multiplier library (no library.json); build one with "
-                                        "`transaxx library build --out {}`",
-                                        dir.string(), dir.string()));
-  }
-  Json j = read_json_file(idx);
-  if (!j.is_object() || !j.contains("multipliers") || !j["multipliers"].is_array()) {
-    throw Error("LIBR-002", fmt::format("{}: expected an object with a \"multipliers\" list (as `transaxx library "
-                                        "build` writes it); rebuild the library with `transaxx library build --out {}`",
-                                        idx.string(), dir.string()));
-  }
-  for (size_t i = 0; i < j["multipliers"].size(); ++i) {
-    const Json& m = j["multipliers"][i];
-    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) {
-      throw Error("LIBR-002", fmt::format("{}: multipliers[{}] has no \"name\"; rebuild the library with `transaxx "
-                                          "library build --out {}`",
-                                          idx.string(), i, dir.string()));
-    }
-  }
-  return j;
-}
+Json load_library_index(const fs::path& dir) { return lib::read_index(dir).json; }
 
 std::string format_library_table(const Json& lib) {
   std::string s = fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", "name", "signed", "MAE%",

@@ -58,7 +58,8 @@ LibraryBuildResult build_library(const LibraryBuildOptions& options);
 Json write_library_index(const std::filesystem::path& out_dir, const std::vector<Json>& records,
                          const std::vector<std::string>& families);
 
-/// Reads library.json. Throws "LIBR-002" naming the folder when it is not a library.
+/// Reads library.json (common/library_folder.hpp): an object {"multipliers": [entry objects], ...},
+/// a bare array or bare names normalized to that shape. Throws LIB-001..005 naming the file.
 Json load_library_index(const std::filesystem::path& dir);
 
 /// A text table of the library (one row per multiplier).

@@ -8,8 +8,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
-#include "common/json.hpp"
-#include "common/npy.hpp"
+#include "common/library_folder.hpp"
 
 namespace axx::emu {
 
@@ -79,28 +78,7 @@ std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool 
 
 std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
                                                   const fs::path& npy) {
-  NpyArray arr;
-  try {
-    arr = read_npy(npy);
-  } catch (const Error& e) {
-    throw Error("EMU-001", fmt::format("multiplier '{}': cannot read LUT {}: {}", name,
-                                       npy.string(), e.what()));
-  }
-  if (arr.descr != "<i4") {
-    throw Error("EMU-002",
-                fmt::format("multiplier '{}': LUT {} has dtype '{}', expected '<i4' (int32); "
-                            "save it with numpy.asarray(lut, dtype='<i4')",
-                            name, npy.string(), arr.descr));
-  }
-  if (arr.shape != std::vector<size_t>{256, 256} || arr.fortran_order) {
-    throw Error("EMU-003",
-                fmt::format("multiplier '{}': LUT {} has shape ({}){}, expected (256, 256) in C "
-                            "order (row = activation code, column = weight code)",
-                            name, npy.string(), fmt::join(arr.shape, ", "),
-                            arr.fortran_order ? " in Fortran order" : ""));
-  }
-  std::vector<int32_t> v(65536);
-  std::memcpy(v.data(), arr.data.data(), v.size() * sizeof(int32_t));
+  const std::vector<int32_t> v = lib::read_lut_file(npy);  // LIB-011..014
   auto m = build(name, is_signed, v.data(), "LUT " + npy.string());
   auto mm = std::const_pointer_cast<Multiplier>(m);
   mm->lut_path = npy.string();
@@ -116,56 +94,13 @@ MultiplierLibrary::MultiplierLibrary() {
 }
 
 MultiplierLibrary MultiplierLibrary::load(const fs::path& dir) {
-  const fs::path index = dir / "library.json";
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec) || !fs::is_regular_file(index, ec)) {
-    throw Error("EMU-010", fmt::format("multiplier library {}: {} not found; build the library "
-                                       "first or point \"library\" at a folder with library.json",
-                                       dir.string(), index.string()));
+  MultiplierLibrary out;
+  out.dir_ = dir;
+  const lib::LibraryFolder folder = lib::read_library(dir);  // LIB-* for a missing or malformed library
+  for (size_t i = 0; i < folder.records.size(); ++i) {
+    out.entries_[folder.index.entries[i].name] = Entry{folder.records[i].is_signed, folder.records[i].lut, nullptr};
   }
-  MultiplierLibrary lib;
-  lib.dir_ = dir;
-  const Json j = read_json_file(index);
-  const Json* list = &j;
-  if (j.is_object() && j.contains("multipliers")) list = &j["multipliers"];
-  if (!list->is_array()) {
-    throw Error("EMU-012", fmt::format("{}: expected an array of multipliers (or an object with "
-                                       "a \"multipliers\" array)",
-                                       index.string()));
-  }
-  for (const auto& item : *list) {
-    Json rec;
-    std::string name;
-    if (item.is_string()) {
-      name = item.get<std::string>();
-    } else if (item.is_object() && item.contains("name") && item["name"].is_string()) {
-      name = item["name"].get<std::string>();
-      if (item.contains("lut") && item.contains("signed")) rec = item;
-    } else {
-      throw Error("EMU-012", fmt::format("{}: entry {} is neither a name nor a record with "
-                                         "\"name\"",
-                                         index.string(), item.dump()));
-    }
-    if (rec.is_null()) {
-      const fs::path rp = dir / (name + ".json");
-      if (!fs::is_regular_file(rp, ec)) {
-        throw Error("EMU-012", fmt::format("{}: multiplier '{}' has no record {}; rebuild the "
-                                           "library",
-                                           index.string(), name, rp.string()));
-      }
-      rec = read_json_file(rp);
-    }
-    if (!rec.contains("lut") || !rec["lut"].is_string() || !rec.contains("signed") ||
-        !rec["signed"].is_boolean()) {
-      throw Error("EMU-012", fmt::format("{}: the record of multiplier '{}' needs a string "
-                                         "\"lut\" and a boolean \"signed\"",
-                                         index.string(), name));
-    }
-    fs::path lut = rec["lut"].get<std::string>();
-    if (lut.is_relative()) lut = dir / lut;
-    lib.entries_[name] = Entry{rec["signed"].get<bool>(), lut, nullptr};
-  }
-  return lib;
+  return out;
 }
 
 std::vector<std::string> MultiplierLibrary::names() const {

@@ -41,28 +41,31 @@ std::shared_ptr<const Multiplier> make_exact_multiplier(bool is_signed);
 std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool is_signed,
                                                   const at::Tensor& lut);
 
-/// Reads a LUT .npy (docs/architecture.md: '<i4', shape (256, 256), C order). Throws EMU-001 (unreadable
-/// or not a .npy), EMU-002 (dtype), EMU-003 (shape), EMU-004 (range), naming the file.
+/// Reads a LUT .npy (docs/architecture.md: '<i4', shape (256, 256), C order) with lib::read_lut_file.
+/// Throws LIB-011 (missing), LIB-012 (not a .npy), LIB-013 (dtype), LIB-014 (shape), EMU-004
+/// (range), naming the file.
 std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
                                                   const std::filesystem::path& npy);
 
-/// A multiplier library folder (docs/architecture.md "Library"): `library.json` lists the multipliers,
-/// each described by its record `<name>.json` (fields `signed` and `lut`, the .npy path,
-/// relative to the folder unless absolute). Tables are read on first use.
+/// A multiplier library folder (docs/library-format.md, read by common/library_folder.hpp):
+/// `library.json` lists the multipliers, each described by its record `<name>.json` (fields
+/// `signed` and `lut`, the .npy path, relative to the folder unless absolute). Tables are read on
+/// first use.
 /// The built-ins "exact" (= exact_s8), "exact_s8" and "exact_u8" are always present.
 class MultiplierLibrary {
  public:
   /// Only the built-ins.
   MultiplierLibrary();
-  /// Reads `<dir>/library.json`. Accepted shapes: an array of names or of records, or an object
-  /// whose "multipliers" member is such an array. Throws EMU-010 (folder or library.json
-  /// missing/unreadable), EMU-012 (a malformed entry or record, naming it).
+  /// Reads `<dir>/library.json` and the records it lists. Accepted shapes: an array of names or
+  /// of records, or an object whose "multipliers" member is such an array. Throws LIB-001..010
+  /// (folder or library.json missing, a malformed index, entry or record), naming file and field.
   static MultiplierLibrary load(const std::filesystem::path& dir);
 
   /// Every name `get` accepts, sorted.
   std::vector<std::string> names() const;
   bool contains(const std::string& name) const;
-  /// Throws EMU-011 for an unknown name, listing the valid ones; EMU-001..004 for a bad table.
+  /// Throws EMU-011 for an unknown name, listing the valid ones; LIB-011..014 or EMU-004 for a
+  /// bad table.
   std::shared_ptr<const Multiplier> get(const std::string& name) const;
 
  private:

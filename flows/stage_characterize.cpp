@@ -32,7 +32,7 @@ StageDef characterize_stage() {
     const Json& c = ctx.spec().table("characterize");
     if (!c.at("library").get<std::string>().empty()) {
       const fs::path lib = c.at("library").get<std::string>();
-      const Json index = load_library_index(lib);  // LIBR-002 when it is not a library
+      const Json index = load_library_index(lib);  // LIB-001 when it is not a library
       return Json{{"library", fs::absolute(lib).lexically_normal().string()},
                   {"multipliers", index.at("multipliers").size()},
                   {"built_here", false}};

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/library_folder.hpp"
 #include "flows/flow_stages.hpp"
 
 namespace axx::flows {
@@ -15,15 +16,13 @@ namespace {
 /// Whether the config's multipliers are signed (the array follows them; all-exact: signed).
 bool design_is_signed(const std::string& config_path, const std::string& library) {
   const Json cfg = read_json_file(config_path);
-  const Json lib = read_json_file(fs::path(library) / "library.json");
+  const lib::LibraryIndex index = lib::read_index(library);
   std::vector<std::string> names;
   if (cfg.contains("default") && cfg["default"].is_string()) names.push_back(cfg["default"].get<std::string>());
   const Json layers = cfg.value("layers", Json::object());
   for (const auto& [layer, m] : layers.items()) names.push_back(m.get<std::string>());
   for (const auto& n : names) {
-    for (const auto& m : lib.at("multipliers")) {
-      if (m.value("name", "") == n) return m.value("signed", true);
-    }
+    if (const lib::IndexEntry* e = index.find(n)) return lib::read_entry_record(index, *e).is_signed;
   }
   return true;
 }

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/image.hpp"
+#include "common/library_folder.hpp"
 #include "flows/flow_stages.hpp"
 
 namespace axx::flows {
@@ -80,7 +81,7 @@ StageDef report_stage() {
     const Json& ft = ctx.outputs_of("finetune");
     const Json& hw = ctx.outputs_of("hwgen");
     const fs::path lib = lib_out.at("library").get<std::string>();
-    const Json library = read_json_file(lib / "library.json");
+    const lib::LibraryIndex library = lib::read_index(lib);
     const Json summary = read_json_file(search.at("summary").get<std::string>());
     const Json manifest = read_json_file(hw.at("manifest").get<std::string>());
     const std::string title =
@@ -106,7 +107,7 @@ StageDef report_stage() {
                 {"title", title},
                 {"model", ctx.outputs_of("model")},
                 {"baseline", {{"fp32_top1", fp32}, {"exact8_top1", exact8}, {"images", cal.at("images")}}},
-                {"library", {{"folder", lib.string()}, {"multipliers", library.at("multipliers").size()}}},
+                {"library", {{"folder", lib.string()}, {"multipliers", library.entries.size()}}},
                 {"search", summary},
                 {"chosen", ft.at("points")},
                 {"multipliers_used", Json(std::vector<std::string>(used.begin(), used.end()))},
@@ -143,7 +144,7 @@ StageDef report_stage() {
                        pct(1 - best.at("power_rel").get<double>(), 1),
                        pct(std::max(best.at("after_top1").get<double>(), best.at("before_top1").get<double>())));
     }
-    h += fmt::format("<div class=\"card\">multipliers in the library<b>{}</b></div>", library.at("multipliers").size());
+    h += fmt::format("<div class=\"card\">multipliers in the library<b>{}</b></div>", library.entries.size());
     const Json area = value_at(manifest, {"verification", "synthesis", "area_um2"});
     if (area.is_number()) {
       h += fmt::format("<div class=\"card\">accelerator area<b>{:.3f} mm²</b>{}×{} PEs</div>",
@@ -156,11 +157,12 @@ StageDef report_stage() {
     h += "<h2>1. Multiplier library</h2>\n";
     h += fmt::format("<p>{} multipliers characterized with Yosys (OSU 0.18 µm cells), exhaustive Verilator "
                      "simulation and gate-level switching power. Folder <code>{}</code>.</p>\n",
-                     library.at("multipliers").size(), xml_escape(lib.string()));
+                     library.entries.size(), xml_escape(lib.string()));
     h += "<div class=\"fig\">" + inline_svg(lib / "library.svg") + "</div>\n";
     h += "<details><summary>Library table</summary><table><tr><th class=\"l\">multiplier</th><th>signed</th>"
          "<th>MAE %</th><th>WCE %</th><th>area µm²</th><th>power µW</th><th>pJ/op</th><th>Pareto</th></tr>\n";
-    for (const auto& m : library.at("multipliers")) {
+    for (const auto& entry : library.entries) {
+      const Json& m = entry.json;
       h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td></tr>\n",
                        xml_escape(m.value("name", "")), m.value("signed", false) ? "yes" : "no",

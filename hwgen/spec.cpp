@@ -8,7 +8,7 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "common/npy.hpp"
+#include "common/library_folder.hpp"
 
 namespace axx::hwgen {
 
@@ -102,13 +102,22 @@ void validate(const DesignSpec& spec) {
   }
 }
 
+namespace {
+
+// A well-formed record hwgen cannot build hardware from.
+[[noreturn]] void unusable_record(const fs::path& rec_path, const std::string& what) {
+  throw Error("HWG-008",
+              fmt::format("library record '{}': {}; rebuild it with `transaxx library build`", rec_path.string(), what));
+}
+
+}  // namespace
+
 std::vector<std::string> library_names(const fs::path& library) {
   std::vector<std::string> names;
   if (fs::exists(library / "library.json")) {
     try {
-      const Json idx = read_json_file(library / "library.json");
-      for (const auto& m : idx.value("multipliers", Json::array())) names.push_back(m.value("name", ""));
-    } catch (const Error&) {
+      names = lib::read_index(library).names();
+    } catch (const Error&) {  // only for listing names in a message: fall back to the records
     }
   }
   if (names.empty() && fs::is_directory(library)) {
@@ -132,49 +141,27 @@ MultiplierSpec load_multiplier(const fs::path& library, const std::string& name_
                                        names.empty() ? "(none: build one with `transaxx library build`)"
                                                      : fmt::format("{}", fmt::join(names, ", "))));
   }
-  const Json r = read_json_file(rec_path);
-  auto bad = [&](const std::string& what) {
-    return Error("HWG-008", fmt::format("library record '{}': {}; rebuild it with `transaxx library build`",
-                                        rec_path.string(), what));
-  };
+  const lib::MultiplierRecord r = lib::read_record(rec_path);  // LIB-* for a malformed record
+  static constexpr const char* kNeeds = "the hardware generator";
   MultiplierSpec m;
-  try {
-    m.name = r.at("name").get<std::string>();
-    m.top = r.at("top").get<std::string>();
-    m.is_signed = r.at("signed").get<bool>();
-    if (r.contains("sources")) {
-      for (const auto& s : r["sources"]) m.sources.emplace_back(s.get<std::string>());
-    } else {
-      m.sources.emplace_back(r.at("source").get<std::string>());
-    }
-    const Json params = r.value("params", Json::object());
-    for (auto it = params.begin(); it != params.end(); ++it) {
-      m.params.emplace_back(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
-    }
-    const Json ports = r.value("ports", Json{{"a", "a"}, {"b", "b"}, {"o", "o"}});
-    m.port_a = ports.at("a").get<std::string>();
-    m.port_b = ports.at("b").get<std::string>();
-    m.port_o = ports.at("o").get<std::string>();
-    if (r.value("width_a", 8) != 8 || r.value("width_b", 8) != 8 || r.value("width_o", 16) != 16) {
-      throw bad("the multiplier is not 8 x 8 -> 16 bits");
-    }
-    if (r.contains("hw")) {
-      m.energy_pj_per_op = r["hw"].value("energy_pj_per_op", 0.0);
-      m.area_um2 = r["hw"].value("area_um2", 0.0);
-    }
-    fs::path lut = r.at("lut").get<std::string>();
-    if (lut.is_relative()) lut = library / lut;
-    for (const fs::path& s : m.sources) {
-      if (!fs::exists(s)) throw bad(fmt::format("its Verilog source '{}' does not exist", s.string()));
-    }
-    try {
-      m.lut = read_npy_i32_matrix(lut, 256, 256);
-    } catch (const Error& e) {
-      throw bad(fmt::format("its LUT cannot be used: {}", e.what()));
-    }
-  } catch (const Json::exception& e) {
-    throw bad(fmt::format("missing or mistyped field ({})", e.what()));
+  m.name = r.name;
+  m.top = r.need(r.top, "top", kNeeds);
+  m.is_signed = r.is_signed;
+  for (const std::string& s : r.sources) m.sources.emplace_back(s);
+  if (m.sources.empty()) r.missing_field("sources", kNeeds);
+  m.params = r.params;
+  m.port_a = r.port_a;
+  m.port_b = r.port_b;
+  m.port_o = r.port_o;
+  if (r.width_a != 8 || r.width_b != 8 || r.width_o != 16) {
+    unusable_record(rec_path, "the multiplier is not 8 x 8 -> 16 bits");
   }
+  m.energy_pj_per_op = r.hw.energy_pj_per_op.value_or(0.0);
+  m.area_um2 = r.hw.area_um2.value_or(0.0);
+  for (const fs::path& s : m.sources) {
+    if (!fs::exists(s)) unusable_record(rec_path, fmt::format("its Verilog source '{}' does not exist", s.string()));
+  }
+  m.lut = lib::read_lut(r);  // LIB-011..014
   return m;
 }
 
@@ -298,7 +285,7 @@ DesignSpec build_spec(const Json& config, fs::path library, const ArrayParams& a
     if (n == "exact") continue;
     const fs::path rec = library / (n + ".json");
     if (fs::exists(rec)) {
-      is_signed = read_json_file(rec).value("signed", is_signed);
+      is_signed = lib::read_record(rec).is_signed;
       break;
     }
   }

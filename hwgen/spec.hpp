@@ -10,7 +10,7 @@
 //   HWG-001 rows/cols out of range          HWG-002 accumulator width out of range
 //   HWG-003 accumulator too narrow for K    HWG-004 multiplier not in the library (lists names)
 //   HWG-005 signed and unsigned mixed       HWG-006 config is not a JSON object
-//   HWG-007 unknown dataflow                HWG-008 bad library record or LUT
+//   HWG-007 unknown dataflow                HWG-008 record not 8x8->16 bits or its Verilog missing
 //   HWG-009 unknown built-in model          HWG-010 library folder does not exist
 //   HWG-011 config version not supported    HWG-012 no library given (argument or config)
 //   HWG-013 config "layers" is not a map of names   HWG-014 mode count not in 1..64
@@ -18,6 +18,7 @@
 //   HWG-017 testbench tiles per mode out of range (generator.hpp)
 //   HWG-018 bad layer-shape file            HWG-019 config names a layer the model lacks
 //   HWG-020 a multiplier's Verilog source cannot be read when copying it (design_folder.hpp)
+//   A malformed library record or LUT is LIB-* (common/library_folder.hpp).
 #pragma once
 
 #include <cstdint>
@@ -98,9 +99,10 @@ int required_acc_bits(int64_t k);
 /// clock, mode count and signedness. Throws the HWG codes above.
 void validate(const DesignSpec& spec);
 
-/// Reads one record `<library>/<name>.json` and its LUT. "exact" resolves to exact_s8 or
-/// exact_u8 by `is_signed`. Throws "HWG-004" listing the library's names when absent, "HWG-008"
-/// when the record or LUT is malformed (not 8x8->16 bits, LUT not 256x256 <i4).
+/// Reads one record `<library>/<name>.json` and its LUT (common/library_folder.hpp). "exact"
+/// resolves to exact_s8 or exact_u8 by `is_signed`. Throws "HWG-004" listing the library's names
+/// when absent, LIB-* when the record or LUT is malformed or lacks "top"/"sources", "HWG-008" when
+/// the multiplier is not 8x8->16 bits or a Verilog source is missing.
 MultiplierSpec load_multiplier(const std::filesystem::path& library, const std::string& name, bool is_signed);
 
 /// Names of the records in a library folder (library.json when present, else *.json records).

@@ -4,8 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
-#include "common/json.hpp"
-#include "common/npy.hpp"
+#include "common/library_folder.hpp"
 
 namespace axx::search {
 
@@ -24,92 +23,45 @@ std::vector<std::string> MultiplierLibrary::names() const {
   return n;
 }
 
-namespace {
-
-[[noreturn]] void bad_field(const fs::path& file, const std::string& field, const std::string& what) {
-  throw Error("SRC-003", fmt::format("{}: field '{}' {}; rebuild the library with "
-                                     "'transaxx library'",
-                                     file.string(), field, what));
-}
-
-double number(const Json& j, const char* key, const fs::path& file, const std::string& prefix) {
-  if (!j.contains(key) || !j[key].is_number()) bad_field(file, prefix + key, "must be a number");
-  return j[key].get<double>();
-}
-
-}  // namespace
-
 MultiplierLibrary load_multiplier_library(const fs::path& dir, bool luts) {
-  const fs::path index = dir / "library.json";
-  if (!fs::exists(index)) {
-    throw Error("SRC-003", fmt::format("{} does not exist; point the search at a folder built by "
-                                       "'transaxx library'",
-                                       index.string()));
-  }
-  Json j;
-  try {
-    j = read_json_file(index);
-  } catch (const Error& e) {
-    throw Error("SRC-003", fmt::format("cannot read the multiplier library: {}", e.what()));
-  }
-  if (!j.is_object() || !j.contains("multipliers") || !j["multipliers"].is_array()) {
-    bad_field(index, "multipliers", "must be a list");
-  }
-  MultiplierLibrary lib;
-  lib.dir = fs::absolute(dir).lexically_normal();
-  for (const Json& e : j["multipliers"]) {
-    if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
-      bad_field(index, "multipliers[].name", "must be a string");
-    }
+  const lib::LibraryFolder folder = lib::read_library(dir);  // LIB-* for a missing or malformed library
+  static constexpr const char* kNeeds = "the search's error and power model";
+  MultiplierLibrary out;
+  out.dir = fs::absolute(dir).lexically_normal();
+  for (size_t i = 0; i < folder.records.size(); ++i) {
+    const lib::MultiplierRecord& r = folder.records[i];
     MultiplierInfo m;
-    m.name = e["name"].get<std::string>();
-    if (lib.find(m.name) >= 0) bad_field(index, "multipliers[].name", "repeats '" + m.name + "'");
-    m.family = e.value("family", std::string());
-    const std::string record_name = e.value("record", m.name + ".json");
-    const fs::path record_path = dir / record_name;
-    Json r;
-    try {
-      r = read_json_file(record_path);
-    } catch (const Error& err) {
-      throw Error("SRC-003", fmt::format("multiplier '{}' listed in {} has no readable record: "
-                                         "{}",
-                                         m.name, index.string(), err.what()));
+    m.name = folder.index.entries[i].name;
+    m.family = r.family;
+    m.is_signed = r.is_signed;
+    m.mae_pct = r.need(r.error.mae_pct, "error.mae_pct", kNeeds);
+    m.wce_pct = r.need(r.error.wce_pct, "error.wce_pct", kNeeds);
+    m.mse = r.need(r.error.mse, "error.mse", kNeeds);
+    m.mean_error = r.need(r.error.mean_error, "error.mean_error", kNeeds);
+    m.energy_pj_per_op = r.need(r.hw.energy_pj_per_op, "hw.energy_pj_per_op", kNeeds);
+    if (!(m.energy_pj_per_op > 0)) {
+      throw Error("SRC-003", fmt::format("{}: field 'hw.energy_pj_per_op' is {}, but the search's power model "
+                                         "needs the energy of a multiplication (> 0); rebuild the library with "
+                                         "`transaxx library build`",
+                                         r.file.string(), m.energy_pj_per_op));
     }
-    if (!r.contains("signed") || !r["signed"].is_boolean()) bad_field(record_path, "signed", "must be true or false");
-    m.is_signed = r["signed"].get<bool>();
-    if (!r.contains("error") || !r["error"].is_object()) bad_field(record_path, "error", "must be an object");
-    if (!r.contains("hw") || !r["hw"].is_object()) bad_field(record_path, "hw", "must be an object");
-    const Json& er = r["error"];
-    const Json& hw = r["hw"];
-    m.mae_pct = number(er, "mae_pct", record_path, "error.");
-    m.wce_pct = number(er, "wce_pct", record_path, "error.");
-    m.mse = number(er, "mse", record_path, "error.");
-    m.mean_error = number(er, "mean_error", record_path, "error.");
-    m.energy_pj_per_op = number(hw, "energy_pj_per_op", record_path, "hw.");
-    if (!(m.energy_pj_per_op > 0)) bad_field(record_path, "hw.energy_pj_per_op", "must be > 0");
-    m.power_uw = hw.value("power_uw", 0.0);
-    m.area_um2 = hw.value("area_um2", 0.0);
-    const std::string lut = r.value("lut", e.value("lut", m.name + ".npy"));
-    m.lut_path = fs::absolute(dir / lut).lexically_normal();
-    lib.multipliers.push_back(std::move(m));
+    m.power_uw = r.hw.power_uw.value_or(0.0);
+    m.area_um2 = r.hw.area_um2.value_or(0.0);
+    m.lut_path = r.lut;
+    out.multipliers.push_back(std::move(m));
   }
-  if (lib.multipliers.empty()) {
+  if (out.multipliers.empty()) {
     throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
                                        "'transaxx library' before searching",
                                        dir.string()));
   }
-  if (luts) load_luts(lib);
-  return lib;
+  if (luts) load_luts(out);
+  return out;
 }
 
-void load_luts(MultiplierLibrary& lib) {
-  for (auto& m : lib.multipliers) {
-    if (!m.lut.empty()) continue;
-    try {
-      m.lut = read_npy_i32_matrix(m.lut_path, 256, 256);
-    } catch (const Error& e) {
-      throw Error("SRC-003", fmt::format("multiplier '{}': cannot read its LUT: {}", m.name, e.what()));
-    }
+void load_luts(MultiplierLibrary& library) {
+  for (auto& m : library.multipliers) {
+    if (m.lut.empty()) m.lut = lib::read_lut_file(m.lut_path);  // LIB-011..014
   }
 }
 

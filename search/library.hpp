@@ -39,12 +39,15 @@ struct MultiplierLibrary {
   std::vector<std::string> names() const;
 };
 
-/// Reads <dir>/library.json and every record it lists. With `luts`, also reads each LUT.
-/// Throws axx::Error SRC-002 when the library lists no multiplier, SRC-003 naming the file and
-/// field when library.json or a record is missing or malformed.
+/// Reads <dir>/library.json and every record it lists (common/library_folder.hpp). With `luts`,
+/// also reads each LUT. Throws axx::Error LIB-* naming the file and field when library.json or a
+/// record is missing or malformed (LIB-009 when a record lacks an error metric or the energy the
+/// search needs), SRC-003 when a record's energy per operation is not > 0, SRC-002 when the
+/// library lists no multiplier.
 MultiplierLibrary load_multiplier_library(const std::filesystem::path& dir, bool luts = false);
 
-/// Loads the LUTs of every multiplier that has none yet (SRC-003 when a file is missing).
+/// Loads the LUTs of every multiplier that has none yet (LIB-011..014 when a file is missing or
+/// not a 256x256 '<i4' .npy).
 void load_luts(MultiplierLibrary& lib);
 
 /// Exact product for raw 8-bit patterns a, b under the given signedness.

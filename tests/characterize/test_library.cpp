@@ -125,7 +125,7 @@ TEST(Library, MissingInputAndDuplicateNamesAreErrors) {
   EXPECT_NE(r.output.find("exact_u8"), std::string::npos) << r.output;
   r = test::run_cli({"library", "list", (d / "x").string()});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.output.find("LIBR-002"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("LIB-001"), std::string::npos) << r.output;
   fs::remove_all(d);
 }
 
@@ -150,20 +150,30 @@ TEST(Library, OnlyKeepsTheNamedMultipliersAndRejectsUnknownNames) {
   fs::remove_all(d);
 }
 
-TEST(Library, MalformedIndexIsLibr002NotACrash) {
+TEST(Library, MalformedIndexIsALibErrorNotACrash) {
   const fs::path d = test::temp_dir("lib-badindex");
   write_file_atomic(d / "library.json", "[1, 2]");
   auto r = test::run_cli({"library", "list", d.string()});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.output.find("LIBR-002"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("LIB-004"), std::string::npos) << r.output;
   write_file_atomic(d / "library.json", R"({"multipliers": [{"signed": true}]})");
   r = test::run_cli({"library", "list", d.string()});
   EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.output.find("LIB-004"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("multipliers[0]"), std::string::npos) << r.output;
+  write_file_atomic(d / "library.json", R"({"version": 1})");
+  r = test::run_cli({"library", "list", d.string()});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.output.find("LIB-003"), std::string::npos) << r.output;
   // Fields a hand-made index lacks are shown as "-".
   write_file_atomic(d / "library.json", R"({"multipliers": [{"name": "mine", "signed": true}]})");
   r = test::run_cli({"library", "list", d.string()});
   EXPECT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("mine"), std::string::npos) << r.output;
+  // A bare array of names (as the emulator has always read it) lists too.
+  write_file_atomic(d / "library.json", R"(["theirs"])");
+  r = test::run_cli({"library", "list", d.string()});
+  EXPECT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("theirs"), std::string::npos) << r.output;
   fs::remove_all(d);
 }

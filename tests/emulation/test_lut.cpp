@@ -51,25 +51,25 @@ TEST(Multiplier, LoadsNpyTableAndDetectsItIsApproximate) {
 TEST(Multiplier, RejectsWrongShape) {
   const auto dir = test::temp_dir("lut");
   write_npy_i32(dir / "m.npy", std::vector<int32_t>(255 * 256), {255, 256});
-  expect_error("EMU-003", [&] { load_multiplier("m", true, dir / "m.npy"); });
+  expect_error("LIB-014", [&] { load_multiplier("m", true, dir / "m.npy"); });
   std::filesystem::remove_all(dir);
 }
 
 TEST(Multiplier, RejectsWrongDtype) {
   const auto dir = test::temp_dir("lut");
   write_raw_npy(dir / "m.npy", "<i8", "(256, 256)", 65536 * 8);
-  const auto msg = expect_error("EMU-002", [&] { load_multiplier("m", true, dir / "m.npy"); });
+  const auto msg = expect_error("LIB-013", [&] { load_multiplier("m", true, dir / "m.npy"); });
   EXPECT_NE(msg.find("<i4"), std::string::npos);
   write_raw_npy(dir / "f.npy", "<f4", "(256, 256)", 65536 * 4);
-  expect_error("EMU-002", [&] { load_multiplier("f", true, dir / "f.npy"); });
+  expect_error("LIB-013", [&] { load_multiplier("f", true, dir / "f.npy"); });
   std::filesystem::remove_all(dir);
 }
 
 TEST(Multiplier, RejectsMissingOrGarbageFile) {
   const auto dir = test::temp_dir("lut");
-  expect_error("EMU-001", [&] { load_multiplier("m", true, dir / "none.npy"); });
+  expect_error("LIB-011", [&] { load_multiplier("m", true, dir / "none.npy"); });
   std::ofstream(dir / "bad.npy") << "not a numpy file";
-  expect_error("EMU-001", [&] { load_multiplier("m", true, dir / "bad.npy"); });
+  expect_error("LIB-012", [&] { load_multiplier("m", true, dir / "bad.npy"); });
   std::filesystem::remove_all(dir);
 }
 
@@ -121,11 +121,11 @@ TEST_F(LibraryTest, UnknownNameListsValidOnes) {
 }
 
 TEST_F(LibraryTest, MissingFolderOrRecordIsAnError) {
-  test::expect_error("EMU-010", [&] { MultiplierLibrary::load(dir_ / "absent"); });
+  test::expect_error("LIB-001", [&] { MultiplierLibrary::load(dir_ / "absent"); });
   write_json_atomic(dir_ / "library.json", Json::array({"ghost"}));
-  test::expect_error("EMU-012", [&] { MultiplierLibrary::load(dir_); });
+  test::expect_error("LIB-006", [&] { MultiplierLibrary::load(dir_); });
   write_json_atomic(dir_ / "library.json", Json::array({Json{{"name", "x"}, {"signed", "yes"}, {"lut", "a.npy"}}}));
-  test::expect_error("EMU-012", [&] { MultiplierLibrary::load(dir_); });
+  test::expect_error("LIB-010", [&] { MultiplierLibrary::load(dir_); });
 }
 
 }  // namespace

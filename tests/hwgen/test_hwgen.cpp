@@ -223,12 +223,19 @@ TEST_F(HwgenTest, MissingMultiplierErrorListsTheLibrary) {
   }
 }
 
-TEST_F(HwgenTest, BrokenLutIsHwg008) {
+TEST_F(HwgenTest, BrokenLutIsLib012AndA16BitMultiplierIsHwg008) {
   const fs::path lib = fs::temp_directory_path() / ("axx-hwgen-badlib-" + std::to_string(::getpid()));
   fs::remove_all(lib);
   fs::copy(*lib_, lib);
   write_file_atomic(lib / "bam_s8_v4.npy", "not a numpy file");
-  EXPECT_EQ(code_of([&] { build_spec(test::test_config({"bam_s8_v4"}), lib, params(2, 2), {}, ""); }), "HWG-008");
+  EXPECT_EQ(code_of([&] { build_spec(test::test_config({"bam_s8_v4"}), lib, params(2, 2), {}, ""); }), "LIB-012");
+  Json rec = read_json_file(lib / "drum_s8_k4.json");
+  rec["width_a"] = 16;
+  write_json_atomic(lib / "drum_s8_k4.json", rec);
+  EXPECT_EQ(code_of([&] { build_spec(test::test_config({"drum_s8_k4"}), lib, params(2, 2), {}, ""); }), "HWG-008");
+  rec.erase("top");
+  write_json_atomic(lib / "drum_s8_k4.json", rec);
+  EXPECT_EQ(code_of([&] { build_spec(test::test_config({"drum_s8_k4"}), lib, params(2, 2), {}, ""); }), "LIB-009");
   fs::remove_all(lib);
 }
 

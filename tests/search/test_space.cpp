@@ -47,10 +47,17 @@ TEST(MultiplierLibrary, EmptyLibraryIsSrc002) {
   AXX_EXPECT_CODE(SearchSpace::build(lib, two_layers(), nullptr), "SRC-002");
 }
 
-TEST(MultiplierLibrary, MissingFolderOrRecordIsSrc003) {
-  AXX_EXPECT_CODE(load_multiplier_library("/nonexistent/lib"), "SRC-003");
+TEST(MultiplierLibrary, MissingFolderOrRecordIsLibError) {
+  AXX_EXPECT_CODE(load_multiplier_library("/nonexistent/lib"), "LIB-001");
   const auto d = temp_dir("norecord");
   write_json_atomic(d / "library.json", Json{{"version", 1}, {"multipliers", {{{"name", "ghost"}}}}});
+  AXX_EXPECT_CODE(load_multiplier_library(d), "LIB-006");
+  // A record without the metrics the search needs, or with no energy per operation.
+  write_json_atomic(d / "ghost.json", Json{{"signed", true}, {"hw", {{"energy_pj_per_op", 1.0}}}});
+  AXX_EXPECT_CODE(load_multiplier_library(d), "LIB-009");
+  write_json_atomic(d / "ghost.json", Json{{"signed", true},
+                                           {"error", {{"mae_pct", 0.1}, {"wce_pct", 1.0}, {"mse", 2.0}, {"mean_error", 0.0}}},
+                                           {"hw", {{"energy_pj_per_op", 0.0}}}});
   AXX_EXPECT_CODE(load_multiplier_library(d), "SRC-003");
 }
 
@@ -217,7 +224,7 @@ TEST(ErrorFeatures, LutsLoadFromTheLibraryFolder) {
   for (const auto& e : std::filesystem::directory_iterator(src))
     std::filesystem::copy(e.path(), d / e.path().filename());
   auto lib = load_multiplier_library(d);
-  AXX_EXPECT_CODE(load_luts(lib), "SRC-003");  // the fixture has no .npy files
+  AXX_EXPECT_CODE(load_luts(lib), "LIB-011");  // the fixture has no .npy files
   std::vector<int32_t> exact(65536);
   for (int a = 0; a < 256; ++a)
     for (int b = 0; b < 256; ++b) exact[size_t(a) * 256 + size_t(b)] = exact_product(a, b, true);
