@@ -135,12 +135,16 @@ size_t kl_threshold_bins(const std::vector<double>& f, size_t levels) {
 
 }  // namespace
 
+void empty_calibration_set(const std::string& what, const std::string& why) {
+  throw Error("EMU-040", fmt::format("{}: the calibration set is empty ({}); run calibration batches through the "
+                                     "model first",
+                                     what, why));
+}
+
 std::pair<double, double> RangeObserver::range(const CalibrationSettings& s, bool is_signed,
                                                const std::string& what) const {
   if (count_ == 0) {
-    throw Error("EMU-040", fmt::format("{}: the calibration set is empty (no values observed); "
-                                       "run calibration batches through the model first",
-                                       what));
+    empty_calibration_set(what, "no values observed");
   }
   const double lo0 = std::min(min_, 0.0), hi0 = std::max(max_, 0.0);
   const double amax = std::max(-lo0, hi0);

@@ -26,6 +26,8 @@ enum class CalibrationMethod { max, percentile, mse, entropy };
 const char* to_string(CalibrationMethod m);
 /// Throws EMU-041 for an unknown name, listing the valid ones.
 CalibrationMethod parse_calibration_method(const std::string& s);
+/// Throws EMU-040: `what` (an input, a layer) got no calibration data, `why` says how it shows.
+[[noreturn]] void empty_calibration_set(const std::string& what, const std::string& why);
 
 /// Calibration choices (JSON "quant" section of a config uses the same names).
 struct CalibrationSettings {

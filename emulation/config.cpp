@@ -116,9 +116,8 @@ void apply_config(torch::nn::Module& root, const ApproxConfig& c, const Multipli
     if (!lib.contains(m)) {
       auto names = lib.names();
       names.push_back("fp32");
-      throw Error("EMU-011", fmt::format("config names unknown multiplier '{}'{}; valid: {}", m,
-                                         c.library.empty() ? "" : " (library " + c.library + ")",
-                                         join_names(names)));
+      unknown_multiplier(m, c.library.empty() ? " (in the config)" : " (in the config, library " + c.library + ")",
+                         names);
     }
     return lib.get(m);
   };
@@ -157,9 +156,7 @@ CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSett
                                             fmt::format("layer '{}' input {}", name, i)));
     }
     if (ranges.size() != size_t(layer->num_inputs())) {
-      throw Error("EMU-040", fmt::format("layer '{}': the calibration set is empty (no batch "
-                                         "reached this layer)",
-                                         name));
+      empty_calibration_set(fmt::format("layer '{}'", name), "no batch reached this layer");
     }
     s.ranges = ranges;
     s.observers.clear();
@@ -178,7 +175,7 @@ void apply_calibration(torch::nn::Module& root, const CalibrationResult& r) {
                                          name, join_names(keys(layers))));
     }
     if (ranges.size() != size_t(it->second->num_inputs())) {
-      throw Error("EMU-052", fmt::format("calibration gives {} ranges for layer '{}', which has {} "
+      throw Error("EMU-053", fmt::format("calibration gives {} ranges for layer '{}', which has {} "
                                          "input(s); recalibrate",
                                          ranges.size(), name, it->second->num_inputs()));
     }

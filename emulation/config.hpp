@@ -56,7 +56,8 @@ void begin_calibration(torch::nn::Module& root);
 /// Ends observation: computes each layer's ranges with `s` and stores them on the layers.
 /// Throws EMU-040 when a layer saw no data (the calibration set was empty).
 CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& s);
-/// Installs saved ranges. Throws EMU-052 for a layer name the model lacks or a wrong input count.
+/// Installs saved ranges. Throws EMU-052 for a layer name the model lacks, EMU-053 for a wrong
+/// input count.
 void apply_calibration(torch::nn::Module& root, const CalibrationResult& r);
 
 }  // namespace axx::emu

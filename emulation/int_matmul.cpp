@@ -33,11 +33,7 @@ void* current_cuda_stream(int device) {
 #endif
 
 void check_operand(const at::Tensor& t, const char* what) {
-  if (t.scalar_type() != at::kByte || t.dim() != 2) {
-    throw Error("EMU-023", fmt::format("lut_matmul: operand {} must be a 2-D uint8 tensor of "
-                                       "codes, got {} with {} dims; quantize it first",
-                                       what, std::string(c10::toString(t.scalar_type())), t.dim()));
-  }
+  if (t.scalar_type() != at::kByte || t.dim() != 2) bad_code_operand("lut_matmul", what, t);
 }
 
 // Exact integer GEMM through float BLAS. A float holds every integer up to 2^24 exactly, so as
@@ -64,17 +60,30 @@ at::Tensor exact_gemm_blas(const at::Tensor& a, const at::Tensor& b, bool is_sig
 
 }  // namespace
 
+void bad_code_operand(const char* op, const char* what, const at::Tensor& t) {
+  throw Error("EMU-023", fmt::format("{}: operand {} must be a 2-D uint8 tensor of codes, got {} with {} dims; "
+                                     "quantize it first",
+                                     op, what, std::string(c10::toString(t.scalar_type())), t.dim()));
+}
+
+void operand_k_mismatch(const char* op, const at::Tensor& a, const at::Tensor& b) {
+  throw Error("EMU-025", fmt::format("{}: a is [{}, {}] but b is [{}, {}]; both are stored [rows, K] and K must match",
+                                     op, a.size(0), a.size(1), b.size(0), b.size(1)));
+}
+
+void operands_on_two_devices(const char* op, const char* which) {
+  throw Error("EMU-026", fmt::format("{}: {} are on different devices; move them together", op, which));
+}
+
 at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Multiplier& mult,
                       MatmulPath path, CpuKernel kernel) {
   check_operand(a_in, "a (activations)");
   check_operand(b_in, "b (weights)");
   if (a_in.size(1) != b_in.size(1)) {
-    throw Error("EMU-023", fmt::format("lut_matmul: a is [{}, {}] but b is [{}, {}]; both are "
-                                       "stored [rows, K] and K must match",
-                                       a_in.size(0), a_in.size(1), b_in.size(0), b_in.size(1)));
+    operand_k_mismatch("lut_matmul", a_in, b_in);
   }
   if (a_in.device() != b_in.device()) {
-    throw Error("EMU-023", "lut_matmul: a and b are on different devices; move them together");
+    operands_on_two_devices("lut_matmul", "a and b");
   }
   const int64_t M = a_in.size(0), N = b_in.size(0), K = a_in.size(1);
   if (a_in.is_cuda()) {
@@ -110,7 +119,7 @@ at::Tensor lut_bmm(const at::Tensor& a, const at::Tensor& b, const Multiplier& m
                    MatmulPath path, CpuKernel kernel) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.scalar_type() != at::kByte ||
       b.scalar_type() != at::kByte || a.size(2) != b.size(2)) {
-    throw Error("EMU-023", fmt::format("lut_bmm: needs uint8 a [B, M, K] and b [B, N, K], got [{}] "
+    throw Error("EMU-027", fmt::format("lut_bmm: needs uint8 a [B, M, K] and b [B, N, K], got [{}] "
                                        "and [{}]",
                                        fmt::join(a.sizes(), ", "), fmt::join(b.sizes(), ", ")));
   }

@@ -21,13 +21,21 @@ enum class MatmulPath {
   lut,        ///< always the LUT kernel (CpuKernel chosen by `kernel`)
 };
 
-/// Throws EMU-023 for a wrong dtype/shape/device mix, naming the operand.
+/// Operand errors of the LUT matmul ops (`op` names the op): EMU-023 an operand `what` that is not
+/// a 2-D uint8 code tensor, EMU-025 a and b with different K, EMU-026 operands (`which`) on
+/// different devices.
+[[noreturn]] void bad_code_operand(const char* op, const char* what, const at::Tensor& t);
+[[noreturn]] void operand_k_mismatch(const char* op, const at::Tensor& a, const at::Tensor& b);
+[[noreturn]] void operands_on_two_devices(const char* op, const char* which);
+
+/// Throws EMU-023 / EMU-025 / EMU-026 for a wrong dtype/shape/device mix, naming the operand.
 at::Tensor lut_matmul(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
                       MatmulPath path = MatmulPath::automatic,
                       CpuKernel kernel = CpuKernel::automatic);
 
 /// Batched: a uint8 [B, M, K], b uint8 [B, N, K] → int32 [B, M, N]. Threads split the batch
 /// (one parallel region for all of it: the attention products are many small GEMMs).
+/// Throws EMU-027 for operands that are not uint8 [B, M, K] and [B, N, K].
 at::Tensor lut_bmm(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
                    MatmulPath path = MatmulPath::automatic, CpuKernel kernel = CpuKernel::automatic);
 

@@ -89,7 +89,7 @@ void offer_rows(std::vector<uint8_t>& kept, int64_t& seen, const at::Tensor& cod
 void OperandRecorder::record(const at::Tensor& a_codes, int64_t n, const at::Tensor& b_codes, int64_t m,
                              bool b_is_weight) {
   if (a_codes.dim() != 2 || b_codes.dim() != 2 || a_codes.size(1) != b_codes.size(1)) {
-    throw Error("EMU-031", "operand recorder: A must be [M, K] and B [N, K] codes with the same K");
+    throw Error("EMU-032", "operand recorder: A must be [M, K] and B [N, K] codes with the same K");
   }
   add_histogram(hist_a, a_codes, n);
   add_histogram(hist_b, b_codes, m);

@@ -20,6 +20,15 @@ std::string join_names(const std::vector<std::string>& names) {
   return s.empty() ? "(none)" : s;
 }
 
+void bad_lut_dtype(const std::string& message) { throw Error("EMU-002", message); }
+
+void bad_lut_shape(const std::string& message) { throw Error("EMU-003", message); }
+
+void unknown_multiplier(const std::string& name, const std::string& where,
+                        const std::vector<std::string>& valid) {
+  throw Error("EMU-011", fmt::format("unknown multiplier '{}'{}; valid names: {}", name, where, join_names(valid)));
+}
+
 at::Tensor Multiplier::lut_tensor() const {
   auto t = at::empty({256, 256}, at::kInt);
   std::memcpy(t.data_ptr<int32_t>(), table->lut(), 65536 * sizeof(int32_t));
@@ -63,14 +72,13 @@ std::shared_ptr<const Multiplier> make_exact_multiplier(bool is_signed) {
 std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool is_signed,
                                                   const at::Tensor& lut) {
   if (lut.scalar_type() != at::kInt) {
-    throw Error("EMU-002", fmt::format("multiplier '{}': LUT tensor has dtype {}, expected int32 "
-                                       "(lut[a][b] as '<i4')",
-                                       name, std::string(c10::toString(lut.scalar_type()))));
+    bad_lut_dtype(fmt::format("multiplier '{}': LUT tensor has dtype {}, expected int32 (lut[a][b] as '<i4')", name,
+                              std::string(c10::toString(lut.scalar_type()))));
   }
   if (lut.dim() != 2 || lut.size(0) != 256 || lut.size(1) != 256) {
-    throw Error("EMU-003", fmt::format("multiplier '{}': LUT tensor has shape {}, expected "
-                                       "[256, 256] (row = activation, column = weight)",
-                                       name, fmt::join(lut.sizes(), "x")));
+    bad_lut_shape(fmt::format("multiplier '{}': LUT tensor has shape {}, expected [256, 256] (row = activation, "
+                              "column = weight)",
+                              name, fmt::join(lut.sizes(), "x")));
   }
   auto c = lut.to(at::kCPU).contiguous();
   return build(name, is_signed, c.data_ptr<int32_t>(), "multiplier '" + name + "'");
@@ -114,9 +122,7 @@ bool MultiplierLibrary::contains(const std::string& name) const { return entries
 std::shared_ptr<const Multiplier> MultiplierLibrary::get(const std::string& name) const {
   auto it = entries_.find(name);
   if (it == entries_.end()) {
-    throw Error("EMU-011", fmt::format("unknown multiplier '{}'{}; valid names: {}", name,
-                                       dir_.empty() ? "" : " in library " + dir_.string(),
-                                       join_names(names())));
+    unknown_multiplier(name, dir_.empty() ? "" : " in library " + dir_.string(), names());
   }
   std::lock_guard<std::mutex> lock(*mutex_);
   if (!it->second.loaded) it->second.loaded = load_multiplier(name, it->second.is_signed, it->second.lut);

@@ -32,6 +32,15 @@ struct Multiplier {
   at::Tensor lut_tensor() const;
 };
 
+/// Throw EMU-002 (a LUT whose dtype is not int32 '<i4') and EMU-003 (a LUT whose shape is not
+/// (256, 256) in C order) with `message`, which names the table and the fix.
+[[noreturn]] void bad_lut_dtype(const std::string& message);
+[[noreturn]] void bad_lut_shape(const std::string& message);
+/// Throws EMU-011: `name` is not a multiplier (`where` says of which library, may be empty),
+/// listing the valid names.
+[[noreturn]] void unknown_multiplier(const std::string& name, const std::string& where,
+                                     const std::vector<std::string>& valid);
+
 /// The exact 8-bit multiplier of the given signedness, named "exact_s8" / "exact_u8".
 std::shared_ptr<const Multiplier> make_exact_multiplier(bool is_signed);
 

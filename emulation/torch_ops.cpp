@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "common/error.hpp"
+#include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
 #if defined(AXX_HAVE_CUDA_KERNELS) && defined(AXX_TORCH_HAS_CUDA)
 #include <c10/cuda/CUDAGuard.h>
@@ -25,24 +26,18 @@ namespace axx::emu {
 namespace {
 
 void check_args(const at::Tensor& a, const at::Tensor& b, const at::Tensor& lut) {
-  for (const auto* t : {&a, &b}) {
-    if (t->scalar_type() != at::kByte || t->dim() != 2) {
-      throw Error("EMU-023", fmt::format("axx::lut_matmul: operands must be 2-D uint8 code tensors, got {} with "
-                                         "{} dims; quantize them first",
-                                         std::string(c10::toString(t->scalar_type())), t->dim()));
-    }
+  if (a.scalar_type() != at::kByte || a.dim() != 2) bad_code_operand("axx::lut_matmul", "a", a);
+  if (b.scalar_type() != at::kByte || b.dim() != 2) bad_code_operand("axx::lut_matmul", "b", b);
+  if (a.size(1) != b.size(1)) operand_k_mismatch("axx::lut_matmul", a, b);
+  if (lut.scalar_type() != at::kInt) {
+    bad_lut_dtype(fmt::format("axx::lut_matmul: the LUT has dtype {}, expected int32 (lut[a][b])",
+                              std::string(c10::toString(lut.scalar_type()))));
   }
-  if (a.size(1) != b.size(1)) {
-    throw Error("EMU-023", fmt::format("axx::lut_matmul: a is [{}, {}] but b is [{}, {}]; both are [rows, K] "
-                                       "and K must match",
-                                       a.size(0), a.size(1), b.size(0), b.size(1)));
+  if (lut.dim() != 2 || lut.size(0) != 256 || lut.size(1) != 256) {
+    bad_lut_shape(fmt::format("axx::lut_matmul: the LUT has shape [{}], expected [256, 256] (lut[a][b])",
+                              fmt::join(lut.sizes(), ", ")));
   }
-  if (lut.scalar_type() != at::kInt || lut.dim() != 2 || lut.size(0) != 256 || lut.size(1) != 256) {
-    throw Error("EMU-003", "axx::lut_matmul: the LUT must be an int32 [256, 256] tensor (lut[a][b])");
-  }
-  if (a.device() != b.device() || a.device() != lut.device()) {
-    throw Error("EMU-023", "axx::lut_matmul: a, b and the LUT must be on the same device; move them together");
-  }
+  if (a.device() != b.device() || a.device() != lut.device()) operands_on_two_devices("axx::lut_matmul", "a, b and the LUT");
 }
 
 // Prepared tables by content: preparing one (transpose, byte planes) costs about as much as a

@@ -24,8 +24,9 @@ void register_torch_ops();
 /// with CUDA).
 bool torch_op_has_cuda();
 
-/// Calls axx::lut_matmul through the dispatcher (registering it first). Throws EMU-023 for a
-/// wrong dtype/shape/device mix, EMU-003 for a LUT that is not int32 [256, 256].
+/// Calls axx::lut_matmul through the dispatcher (registering it first). Throws EMU-023 /
+/// EMU-025 / EMU-026 for a wrong dtype/shape/device mix, EMU-002 / EMU-003 for a LUT that is not
+/// int32 / [256, 256].
 at::Tensor lut_matmul_op(const at::Tensor& a, const at::Tensor& b, const at::Tensor& lut);
 
 }  // namespace axx::emu

@@ -23,7 +23,7 @@ search::Signedness parse_signedness(const std::string& s) {
   if (s == "any") return search::Signedness::any;
   if (s == "signed") return search::Signedness::signed_only;
   if (s == "unsigned") return search::Signedness::unsigned_only;
-  throw UsageError("SRC-014", fmt::format("--signedness {}: valid: any, signed, unsigned", s));
+  throw UsageError("MSR-004", fmt::format("unknown signedness '{}'; valid: any, signed, unsigned", s));
 }
 
 std::string fmt_duration(double s) {
@@ -38,12 +38,13 @@ std::string fmt_duration(double s) {
 Json run_model_search(const ModelSearchOptions& o) {
   // Cheap checks first, before the model is loaded.
   if (o.budget < 1) {
-    throw UsageError("SRC-001", fmt::format("the search budget is {}; give at least 1 configuration to score "
-                                            "(--budget N)",
+    throw UsageError("MSR-001", fmt::format("the search budget is {}; give at least 1 configuration to score",
                                             o.budget));
   }
-  if (o.eval.library.empty()) throw UsageError("SRC-014", "--library <multiplier library folder> is required");
-  if (!(o.max_drop >= 0)) throw UsageError("SRC-014", fmt::format("--max-drop {}: must be >= 0", o.max_drop));
+  if (o.eval.library.empty()) throw UsageError("MSR-002", "the search needs a multiplier library folder");
+  if (!(o.max_drop >= 0)) {
+    throw UsageError("MSR-003", fmt::format("the largest accuracy drop is {}; it must be >= 0", o.max_drop));
+  }
   search::SearchOptions so;
   so.library = search::load_multiplier_library(o.eval.library, /*luts=*/true);
   so.space.signedness = parse_signedness(o.signedness);
@@ -66,7 +67,7 @@ Json run_model_search(const ModelSearchOptions& o) {
   EmulatorEvaluator ev(o.eval);
   const std::string model_id = ev.model_id();
   if (sens && !sens->model.empty() && sens->model != model_id) {
-    throw Error("SRC-007", fmt::format("sensitivity table {} is for model '{}' but the search runs model '{}' ({}); "
+    throw Error("MSR-006", fmt::format("sensitivity table {} is for model '{}' but the search runs model '{}' ({}); "
                                        "rerun 'transaxx sensitivity' on this model",
                                        o.sensitivity_file, sens->model, model_id, o.eval.model));
   }
@@ -76,7 +77,7 @@ Json run_model_search(const ModelSearchOptions& o) {
   if (!o.layers_file.empty()) {
     so.model = search::load_model_layers(o.layers_file);
     if (!so.model.model.empty() && so.model.model != model_id) {
-      throw Error("SRC-013", fmt::format("layers file {} describes model '{}' but the search runs model '{}' ({}); "
+      throw Error("MSR-007", fmt::format("layers file {} describes model '{}' but the search runs model '{}' ({}); "
                                          "rerun 'transaxx layers' on this model",
                                          o.layers_file, so.model.model, model_id, o.eval.model));
     }

@@ -46,9 +46,11 @@ struct ModelSearchOptions {
   bool progress = true;               ///< progress lines on stderr
 };
 
-/// Runs the search; returns summary.json's content. Errors: SRC-001 budget < 1 (UsageError,
-/// exit 2), SRC-002 empty library, SRC-005/SRC-013 layers or config of another model, SRC-007
-/// sensitivity of another model, SRC-008 a checkpoint of another search, TRN-*, EMU-*.
+/// Runs the search; returns summary.json's content. Errors (usage errors exit 2): MSR-001
+/// budget < 1, MSR-002 no library, MSR-003 negative max drop, MSR-004 unknown signedness,
+/// MSR-009 negative eval images; MSR-005 a config, MSR-006 a sensitivity table, MSR-007 a layers
+/// file and MSR-008 a search space of another model; SRC-002 empty library, SRC-008 a checkpoint
+/// of another search, TRN-*, EMU-*.
 Json run_model_search(const ModelSearchOptions& o);
 
 }  // namespace axx::train

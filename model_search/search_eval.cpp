@@ -77,9 +77,11 @@ struct EmulatorEvaluator::Impl {
 EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.o = o;
-  if (o.eval_images < 0) throw UsageError("TRN-001", fmt::format("--eval-images {}: must be >= 0", o.eval_images));
+  if (o.eval_images < 0) {
+    throw UsageError("MSR-009", fmt::format("{} evaluation images: give 0 (all) or more", o.eval_images));
+  }
   set_threads(o.run.threads);
-  if (o.run.batch_size < 1) throw UsageError("TRN-001", "batch size must be >= 1");
+  check_batch_size(o.run.batch_size);
   s.model = load_model(o.model, o.preset);
   s.model_id = model_identifier(o.model);
   s.full = data::load_dataset(o.data);
@@ -115,7 +117,7 @@ EmulatorEvaluator::~EmulatorEvaluator() = default;
 std::vector<double> EmulatorEvaluator::evaluate(const search::SearchSpace& space,
                                                 const std::vector<search::Config>& configs) {
   if (space.num_layers() != impl_->layers.size()) {
-    throw Error("SRC-013", fmt::format("the search space has {} layers but model {} has {}", space.num_layers(),
+    throw Error("MSR-008", fmt::format("the search space has {} layers but model {} has {}", space.num_layers(),
                                        impl_->model_id, impl_->layers.size()));
   }
   std::vector<double> out;
@@ -143,7 +145,7 @@ double EmulatorEvaluator::accuracy(const std::map<std::string, std::string>& lay
     bool found = false;
     for (const auto& [n, l] : impl_->layers) found = found || n == name;
     if (!found) {
-      throw Error("SRC-005", fmt::format("configuration names layer '{}', which model {} does not have; layers: {}",
+      throw Error("MSR-005", fmt::format("configuration names layer '{}', which model {} does not have; layers: {}",
                                          name, impl_->model_id, search::join_names(layer_names())));
     }
   }

@@ -42,15 +42,18 @@ struct SearchEvalOptions {
 
 class EmulatorEvaluator : public search::Evaluator {
  public:
-  /// Loads model, test set, library; calibrates. TRN-*/EMU-*/VIT-* errors as the commands.
+  /// Loads model, test set, library; calibrates. MSR-009 negative eval images; TRN-*/EMU-*/VIT-*
+  /// errors as the commands.
   explicit EmulatorEvaluator(const SearchEvalOptions& o);
   ~EmulatorEvaluator() override;
 
+  /// Throws MSR-008 for a search space of another model.
   std::vector<double> evaluate(const search::SearchSpace& space, const std::vector<search::Config>& configs) override;
   std::vector<std::string> layer_names() const override;
 
   /// Top-1 with the given multipliers (layer → name; layers not listed: "exact") on the search
-  /// subset, or on the whole test set with `full`. Cached.
+  /// subset, or on the whole test set with `full`. Cached. Throws MSR-005 for a layer the model
+  /// lacks.
   double accuracy(const std::map<std::string, std::string>& layers, bool full = false);
 
   /// The model's Layers JSON without histograms (names, kinds, multiply counts per image).

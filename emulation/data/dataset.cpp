@@ -23,10 +23,32 @@ std::string default_dataset_path(const std::string& kind) {
   return "";
 }
 
+namespace {
+
+[[noreturn]] void dataset_missing(const std::string& message) { throw Error("DATA-002", message); }
+
+[[noreturn]] void bad_idx(const std::string& what, const std::string& detail) {
+  throw Error("DATA-003", fmt::format("{}: {}", what, detail));
+}
+
+[[noreturn]] void unknown_split(const std::string& kind, const std::string& split) {
+  throw Error("DATA-005", fmt::format("unknown split '{}' for {}; valid: train, test", split, kind));
+}
+
+[[noreturn]] void no_dataset_location(const std::string& message) { throw Error("DATA-009", message); }
+
+[[noreturn]] void images_labels_mismatch(const std::string& message) { throw Error("DATA-011", message); }
+
+[[noreturn]] void label_out_of_range(const std::string& path) {
+  throw Error("DATA-012", fmt::format("{}: label above 9", path));
+}
+
+}  // namespace
+
 std::string read_maybe_gz(const std::string& path) {
-  if (!fs::exists(path)) throw Error("DATA-002", fmt::format("dataset file '{}' does not exist", path));
+  if (!fs::exists(path)) dataset_missing(fmt::format("dataset file '{}' does not exist", path));
   gzFile f = gzopen(path.c_str(), "rb");  // reads plain files unchanged
-  if (!f) throw Error("DATA-002", fmt::format("cannot open dataset file '{}'", path));
+  if (!f) throw Error("DATA-008", fmt::format("cannot open dataset file '{}'", path));
   std::string out;
   char buf[1 << 16];
   int n;
@@ -36,7 +58,7 @@ std::string read_maybe_gz(const std::string& path) {
   const bool bad = n < 0 || (err != Z_OK && err != Z_STREAM_END);
   const std::string why = bad ? std::string(msg ? msg : "?") : "";
   gzclose(f);
-  if (bad) throw Error("DATA-003", fmt::format("{}: corrupt gzip data ({})", path, why));
+  if (bad) throw Error("DATA-010", fmt::format("{}: corrupt gzip data ({})", path, why));
   return out;
 }
 
@@ -45,13 +67,13 @@ at::Tensor parse_idx(const std::string& b, const std::string& what) {
     return (uint32_t(uint8_t(b[o])) << 24) | (uint32_t(uint8_t(b[o + 1])) << 16) | (uint32_t(uint8_t(b[o + 2])) << 8) |
            uint32_t(uint8_t(b[o + 3]));
   };
-  if (b.size() < 8) throw Error("DATA-003", fmt::format("{}: too short for an IDX file", what));
+  if (b.size() < 8) bad_idx(what, "too short for an IDX file");
   const uint32_t magic = be32(0);
   if (magic != 0x0803 && magic != 0x0801) {
-    throw Error("DATA-003", fmt::format("{}: bad IDX magic 0x{:08x} (expected 0x00000803 images or 0x00000801 labels)", what, magic));
+    bad_idx(what, fmt::format("bad IDX magic 0x{:08x} (expected 0x00000803 images or 0x00000801 labels)", magic));
   }
   const int dims = magic == 0x0803 ? 3 : 1;
-  if (b.size() < size_t(4 + 4 * dims)) throw Error("DATA-003", fmt::format("{}: truncated IDX header", what));
+  if (b.size() < size_t(4 + 4 * dims)) bad_idx(what, "truncated IDX header");
   std::vector<int64_t> shape;
   uint64_t n = 1;
   for (int i = 0; i < dims; ++i) {
@@ -60,7 +82,7 @@ at::Tensor parse_idx(const std::string& b, const std::string& what) {
   }
   const size_t off = size_t(4 + 4 * dims);
   if (b.size() - off != n) {
-    throw Error("DATA-003", fmt::format("{}: IDX header promises {} bytes of data, the file has {}", what, n, b.size() - off));
+    bad_idx(what, fmt::format("IDX header promises {} bytes of data, the file has {}", n, b.size() - off));
   }
   at::Tensor t = at::empty(shape, at::kByte);
   std::memcpy(t.data_ptr(), b.data() + off, n);
@@ -91,27 +113,25 @@ std::string find_file(const std::string& dir, const std::string& base, const std
   for (const std::string& cand : {base, base + ".gz"}) {
     if (fs::exists(fs::path(dir) / cand)) return (fs::path(dir) / cand).string();
   }
-  throw Error("DATA-002", fmt::format("{} not found: neither '{}' nor '{}.gz' exists in '{}'; {}", "dataset file", base, base,
-                                      dir, kind_hint));
+  dataset_missing(fmt::format("{} not found: neither '{}' nor '{}.gz' exists in '{}'; {}", "dataset file", base, base,
+                              dir, kind_hint));
 }
 
 Dataset load_fmnist(const DatasetSpec& s) {
   const std::string dir = s.path.empty() ? default_dataset_path("fashion-mnist") : s.path;
   const std::string hint = s.path.empty() ? "install the Debian package: apt-get install dataset-fashion-mnist"
-                                          : "give --data the folder holding the Fashion-MNIST IDX files";
-  if (s.split != "train" && s.split != "test") {
-    throw Error("DATA-005", fmt::format("unknown split '{}' for fashion-mnist; valid: train, test", s.split));
-  }
+                                          : "give as the dataset path the folder holding the Fashion-MNIST IDX files";
+  if (s.split != "train" && s.split != "test") unknown_split("fashion-mnist", s.split);
   const std::string prefix = s.split == "train" ? "train" : "t10k";
   const std::string ip = find_file(dir, prefix + "-images-idx3-ubyte", hint);
   const std::string lp = find_file(dir, prefix + "-labels-idx1-ubyte", hint);
   at::Tensor im = parse_idx(read_maybe_gz(ip), ip);
   at::Tensor lb = parse_idx(read_maybe_gz(lp), lp);
-  if (im.dim() != 3 || lb.dim() != 1) throw Error("DATA-003", fmt::format("{} / {}: images and labels swapped?", ip, lp));
+  if (im.dim() != 3 || lb.dim() != 1) images_labels_mismatch(fmt::format("{} / {}: images and labels swapped?", ip, lp));
   if (im.size(0) != lb.size(0)) {
-    throw Error("DATA-003", fmt::format("{} has {} images but {} has {} labels", ip, im.size(0), lp, lb.size(0)));
+    images_labels_mismatch(fmt::format("{} has {} images but {} has {} labels", ip, im.size(0), lp, lb.size(0)));
   }
-  if (lb.numel() && lb.max().item<int>() > 9) throw Error("DATA-003", fmt::format("{}: label above 9", lp));
+  if (lb.numel() && lb.max().item<int>() > 9) label_out_of_range(lp);
   return finish("fashion-mnist/" + s.split, im.unsqueeze(1), lb,
                 {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
                 {0.2860}, {0.3530}, s.limit);
@@ -119,8 +139,8 @@ Dataset load_fmnist(const DatasetSpec& s) {
 
 Dataset load_cifar10(const DatasetSpec& s) {
   if (s.path.empty()) {
-    throw Error("DATA-002", "cifar10 has no default location: give --data the folder 'cifar-10-batches-bin' "
-                            "(the binary version from https://www.cs.toronto.edu/~kriz/cifar.html)");
+    no_dataset_location("cifar10 has no default location: give as the dataset path the folder 'cifar-10-batches-bin' "
+                        "(the binary version from https://www.cs.toronto.edu/~kriz/cifar.html)");
   }
   std::vector<std::string> files;
   if (s.split == "train") {
@@ -128,22 +148,22 @@ Dataset load_cifar10(const DatasetSpec& s) {
   } else if (s.split == "test") {
     files.push_back("test_batch.bin");
   } else {
-    throw Error("DATA-005", fmt::format("unknown split '{}' for cifar10; valid: train, test", s.split));
+    unknown_split("cifar10", s.split);
   }
   std::vector<at::Tensor> ims, lbs;
   constexpr size_t rec = 1 + 3072;
   for (const auto& f : files) {
     const std::string p = (fs::path(s.path) / f).string();
-    if (!fs::exists(p)) throw Error("DATA-002", fmt::format("CIFAR-10 batch '{}' does not exist", p));
+    if (!fs::exists(p)) dataset_missing(fmt::format("CIFAR-10 batch '{}' does not exist", p));
     const std::string b = read_maybe_gz(p);
     if (b.empty() || b.size() % rec) {
-      throw Error("DATA-003", fmt::format("{}: {} bytes is not a whole number of 3073-byte CIFAR-10 records", p, b.size()));
+      throw Error("DATA-013", fmt::format("{}: {} bytes is not a whole number of 3073-byte CIFAR-10 records", p, b.size()));
     }
     const int64_t n = int64_t(b.size() / rec);
     at::Tensor raw = at::empty({n, int64_t(rec)}, at::kByte);
     std::memcpy(raw.data_ptr(), b.data(), b.size());
     at::Tensor lb = raw.select(1, 0).clone();
-    if (lb.max().item<int>() > 9) throw Error("DATA-003", fmt::format("{}: label above 9", p));
+    if (lb.max().item<int>() > 9) label_out_of_range(p);
     ims.push_back(raw.narrow(1, 1, 3072).reshape({n, 3, 32, 32}));
     lbs.push_back(lb);
     if (s.limit > 0 && int64_t(ims.size()) * 10000 >= s.limit) break;
@@ -154,9 +174,9 @@ Dataset load_cifar10(const DatasetSpec& s) {
 }
 
 Dataset load_folder(const DatasetSpec& s) {
-  if (s.path.empty()) throw Error("DATA-002", "the folder dataset needs --data <folder with one subfolder per class>");
+  if (s.path.empty()) no_dataset_location("the folder dataset needs a dataset path: a folder with one subfolder per class");
   fs::path root = s.path;
-  if (!fs::is_directory(root)) throw Error("DATA-002", fmt::format("dataset folder '{}' does not exist", s.path));
+  if (!fs::is_directory(root)) dataset_missing(fmt::format("dataset folder '{}' does not exist", s.path));
   if (fs::is_directory(root / s.split)) root /= s.split;
   std::vector<std::string> classes;
   for (const auto& e : fs::directory_iterator(root))
@@ -176,7 +196,7 @@ Dataset load_folder(const DatasetSpec& s) {
     std::sort(files.begin(), files.end());
     for (auto& f : files) items.emplace_back(f, int64_t(c));
   }
-  if (items.empty()) throw Error("DATA-006", fmt::format("no .jpg/.jpeg/.png images under '{}'", root.string()));
+  if (items.empty()) throw Error("DATA-014", fmt::format("no .jpg/.jpeg/.png images under '{}'", root.string()));
   if (s.limit > 0 && int64_t(items.size()) > s.limit) {
     // Take every k-th so a limited run still covers all classes.
     std::vector<std::pair<std::string, int64_t>> kept;

@@ -36,13 +36,17 @@ std::vector<std::string> dataset_kinds();
 std::string default_dataset_path(const std::string& kind);
 
 /// Loads a dataset. Errors: DATA-001 unknown kind (lists valid), DATA-002 missing files (names the
-/// path and the Debian package / download to get), DATA-003 corrupt IDX / CIFAR file, DATA-004
-/// corrupt or unsupported image file, DATA-005 bad split, DATA-006 empty folder dataset.
+/// path and the Debian package / download to get), DATA-003 malformed IDX file, DATA-004 corrupt
+/// image file, DATA-005 bad split, DATA-006 folder dataset without class folders, DATA-008
+/// unopenable file, DATA-009 no path given where there is no default, DATA-010 corrupt gzip,
+/// DATA-011 image and label files that do not match, DATA-012 a label above 9, DATA-013 a ragged
+/// CIFAR-10 batch, DATA-014 folder dataset without images, DATA-015/016 (image_decode.hpp).
 Dataset load_dataset(const DatasetSpec& spec);
 
 /// Parses IDX bytes (magic 0x0803 images [N, R, C] or 0x0801 labels [N]); DATA-003 when malformed.
 at::Tensor parse_idx(const std::string& bytes, const std::string& what);
-/// Reads a file, gunzipping when it is gzip-compressed; DATA-002 when missing.
+/// Reads a file, gunzipping when it is gzip-compressed; DATA-002 when missing, DATA-008 when it
+/// cannot be opened, DATA-010 for corrupt gzip data.
 std::string read_maybe_gz(const std::string& path);
 
 /// Rows [begin, begin + count) (clamped) of a dataset.

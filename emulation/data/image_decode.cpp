@@ -27,6 +27,10 @@ struct JpegErr {
   char msg[JMSG_LENGTH_MAX];
 };
 
+[[noreturn]] void corrupt_image(const std::string& path, const char* format, const std::string& detail) {
+  throw Error("DATA-004", fmt::format("{}: corrupt {} ({})", path, format, detail));
+}
+
 void on_jpeg_message(j_common_ptr, int) {}  // warnings (e.g. truncated data) are not printed
 
 void on_jpeg_error(j_common_ptr c) {
@@ -46,7 +50,7 @@ at::Tensor decode_jpeg(const std::string& bytes, const std::string& path) {
   int w = 0, h = 0;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&c);
-    throw Error("DATA-004", fmt::format("{}: corrupt JPEG ({})", path, err.msg));
+    corrupt_image(path, "JPEG", err.msg);
   }
   jpeg_create_decompress(&c);
   jpeg_mem_src(&c, reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
@@ -72,14 +76,14 @@ at::Tensor decode_png(const std::string& bytes, const std::string& path) {
   std::memset(&img, 0, sizeof img);
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size())) {
-    throw Error("DATA-004", fmt::format("{}: corrupt PNG ({})", path, img.message));
+    corrupt_image(path, "PNG", img.message);
   }
   img.format = PNG_FORMAT_RGB;
   at::Tensor t = at::empty({int64_t(img.height), int64_t(img.width), 3}, at::kByte);
   if (!png_image_finish_read(&img, nullptr, t.data_ptr(), 0, nullptr)) {
     const std::string m = img.message;
     png_image_free(&img);
-    throw Error("DATA-004", fmt::format("{}: corrupt PNG ({})", path, m));
+    corrupt_image(path, "PNG", m);
   }
   return t.permute({2, 0, 1}).contiguous();
 }
@@ -87,11 +91,11 @@ at::Tensor decode_png(const std::string& bytes, const std::string& path) {
 }  // namespace
 
 at::Tensor decode_image(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw Error("DATA-002", fmt::format("image '{}' does not exist", path));
+  if (!std::filesystem::exists(path)) throw Error("DATA-015", fmt::format("image '{}' does not exist", path));
   const std::string b = read_file(path);
   if (b.size() >= 3 && uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xD8 && uint8_t(b[2]) == 0xFF) return decode_jpeg(b, path);
   if (b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0) return decode_png(b, path);
-  throw Error("DATA-004", fmt::format("{}: neither a JPEG nor a PNG file (bad signature)", path));
+  throw Error("DATA-016", fmt::format("{}: neither a JPEG nor a PNG file (bad signature)", path));
 }
 #else
 at::Tensor decode_image(const std::string& path) {

@@ -8,7 +8,7 @@
 namespace axx::data {
 
 /// uint8 [3, H, W] RGB (grey and alpha are converted). Throws DATA-004 naming the file when it is
-/// not a readable JPEG/PNG, DATA-002 when missing.
+/// a corrupt JPEG/PNG, DATA-016 when it is neither, DATA-015 when missing.
 at::Tensor decode_image(const std::string& path);
 
 /// The usual evaluation transform: resize the shorter side to side·256/224 (bilinear), then

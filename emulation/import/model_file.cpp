@@ -29,7 +29,7 @@ void ModelHandle::save(const std::string& path, const std::vector<std::pair<std:
 }
 
 ModelHandle load_model_file(const std::string& path, const ModelFileOptions& o) {
-  if (path.empty()) throw Error("IMP-001", "no model file given (--model: .safetensors or TorchScript .pt/.ts)");
+  if (path.empty()) throw Error("IMP-015", "no model file given (give a .safetensors or TorchScript .pt/.ts file)");
   const std::string ext = fs::path(path).extension().string();
   if (ext == ".safetensors") {
     TimmImportOptions t;  // a missing file: SFT-005 from the safetensors reader, as before
@@ -43,7 +43,7 @@ ModelHandle load_model_file(const std::string& path, const ModelFileOptions& o) 
     t.sidecar = o.sidecar;
     return load_torchscript(path, t);
   }
-  throw Error("IMP-001", fmt::format("model file '{}': unknown extension '{}'; transaxx reads .safetensors (native or "
+  throw Error("IMP-016", fmt::format("model file '{}': unknown extension '{}'; transaxx reads .safetensors (native or "
                                      "timm ViT) and TorchScript .pt, .pth, .ts, .torchscript",
                                      path, ext));
 }

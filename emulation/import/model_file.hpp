@@ -64,9 +64,9 @@ struct ModelFileOptions {
   std::string sidecar;       ///< TorchScript: input-spec JSON ("" = model path with .json)
 };
 
-/// Loads any supported model file (see the table above). Throws IMP-001 for an unknown extension
-/// (listing the known ones) or a missing TorchScript file, SFT-005 for a missing .safetensors,
-/// and the errors of the format's loader.
+/// Loads any supported model file (see the table above). Throws IMP-015 for an empty path,
+/// IMP-016 for an unknown extension (listing the known ones), IMP-001 for a missing TorchScript
+/// file, SFT-005 for a missing .safetensors, and the errors of the format's loader.
 ModelHandle load_model_file(const std::string& path, const ModelFileOptions& o = {});
 
 }  // namespace axx::imp

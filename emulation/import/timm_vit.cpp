@@ -21,17 +21,22 @@ using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
 
+// One helper per condition; `what` names the file.
+[[noreturn]] void tensors_do_not_match(const std::string& msg) { throw Error("IMP-011", msg); }
+[[noreturn]] void not_timm(const std::string& what, const std::string& msg) {
+  throw Error("IMP-010", fmt::format("{}: {}; not a timm ViT/DeiT file (or give a transaxx-saved model)", what, msg));
+}
+[[noreturn]] void bad_timm_shape(const std::string& what, const std::string& msg) {
+  throw Error("IMP-028", fmt::format("{}: {}", what, msg));
+}
+
 const at::Tensor& need(const models::TensorMap& t, const std::string& name, size_t dims, const std::string& what,
                        const char* for_what) {
   auto it = t.find(name);
-  if (it == t.end()) {
-    throw Error("IMP-010", fmt::format("{}: no tensor '{}', needed to infer {}; not a timm ViT/DeiT file (or give a "
-                                       "transaxx-saved model)",
-                                       what, name, for_what));
-  }
+  if (it == t.end()) not_timm(what, fmt::format("no tensor '{}', needed to infer {}", name, for_what));
   if (size_t(it->second.dim()) != dims) {
-    throw Error("IMP-010", fmt::format("{}: tensor '{}' has shape {}, expected {} dimensions", what, name,
-                                       shape_str(it->second.sizes().vec()), dims));
+    bad_timm_shape(what, fmt::format("tensor '{}' has shape {}, expected {} dimensions", name,
+                                     shape_str(it->second.sizes().vec()), dims));
   }
   return it->second;
 }
@@ -82,25 +87,24 @@ models::VitConfig infer_vit_config(const models::TensorMap& t, const TimmImportO
   }
   const at::Tensor& pe = need(t, "patch_embed.proj.weight", 4, what, "embed_dim, in_chans and patch_size");
   if (pe.size(2) != pe.size(3) || pe.size(2) < 1 || pe.size(0) < 1 || pe.size(1) < 1) {
-    throw Error("IMP-010", fmt::format("{}: patch_embed.proj.weight has shape {}; expected [D, C, p, p] with a "
-                                       "square patch",
-                                       what, shape_str(pe.sizes().vec())));
+    bad_timm_shape(what, fmt::format("patch_embed.proj.weight has shape {}; expected [D, C, p, p] with a square patch",
+                                     shape_str(pe.sizes().vec())));
   }
   c.embed_dim = pe.size(0);
   c.in_chans = pe.size(1);
   c.patch_size = pe.size(2);
   const at::Tensor& pos = need(t, "pos_embed", 3, what, "img_size");
   if (!t.count("cls_token")) {
-    throw Error("IMP-010", fmt::format("{}: no 'cls_token'; ViTs without a class token (timm class_token=False) are "
+    throw Error("IMP-029", fmt::format("{}: no 'cls_token'; ViTs without a class token (timm class_token=False) are "
                                        "not supported by the native ViT",
                                        what));
   }
   const int64_t n = pos.size(1) - 1;
   const auto side = int64_t(std::llround(std::sqrt(double(std::max<int64_t>(n, 0)))));
   if (n < 1 || side * side != n || pos.size(2) != c.embed_dim) {
-    throw Error("IMP-010", fmt::format("{}: pos_embed has shape {}; expected [1, 1 + s*s, {}] (one class token, "
-                                       "a square grid of patches)",
-                                       what, shape_str(pos.sizes().vec()), c.embed_dim));
+    bad_timm_shape(what, fmt::format("pos_embed has shape {}; expected [1, 1 + s*s, {}] (one class token, a square "
+                                     "grid of patches)",
+                                     shape_str(pos.sizes().vec()), c.embed_dim));
   }
   c.img_size = side * c.patch_size;
   std::set<int64_t> blocks;
@@ -112,38 +116,39 @@ models::VitConfig infer_vit_config(const models::TensorMap& t, const TimmImportO
     if (idx.empty() || idx.size() > 6 || idx.find_first_not_of("0123456789") != std::string::npos) continue;
     blocks.insert(std::stoll(idx));
   }
-  if (blocks.empty()) throw Error("IMP-010", fmt::format("{}: no 'blocks.<i>.*' tensors; cannot infer depth", what));
+  if (blocks.empty()) not_timm(what, "no 'blocks.<i>.*' tensors, needed to infer depth");
   c.depth = *blocks.rbegin() + 1;
   if (int64_t(blocks.size()) != c.depth) {
     std::vector<std::string> gaps;
     for (int64_t i = 0; i < c.depth && gaps.size() < 8; ++i)
       if (!blocks.count(i)) gaps.push_back(fmt::format("blocks.{}", i));
-    throw Error("IMP-011", fmt::format("{}: blocks up to blocks.{} but no tensors for {}", what, c.depth - 1,
-                                       emu::join_names(gaps)));
+    tensors_do_not_match(fmt::format("{}: blocks up to blocks.{} but no tensors for {}", what, c.depth - 1,
+                                     emu::join_names(gaps)));
   }
   const at::Tensor& fc1 = need(t, "blocks.0.mlp.fc1.weight", 2, what, "mlp_ratio");
   if (fc1.size(0) < 1 || fc1.size(1) != c.embed_dim) {
-    throw Error("IMP-010", fmt::format("{}: blocks.0.mlp.fc1.weight has shape {}; expected [hidden, {}]", what,
-                                       shape_str(fc1.sizes().vec()), c.embed_dim));
+    bad_timm_shape(what, fmt::format("blocks.0.mlp.fc1.weight has shape {}; expected [hidden, {}]",
+                                     shape_str(fc1.sizes().vec()), c.embed_dim));
   }
   c.mlp_ratio = double(fc1.size(0)) / double(c.embed_dim);
   if (c.mlp_hidden() != fc1.size(0)) c.mlp_ratio = (double(fc1.size(0)) + 0.5) / double(c.embed_dim);
   c.qkv_bias = t.count("blocks.0.attn.qkv.bias") > 0;
   const at::Tensor& head = need(t, "head.weight", 2, what, "num_classes");
-  if (head.size(0) < 1) throw Error("IMP-010", fmt::format("{}: head.weight has no rows", what));
+  if (head.size(0) < 1) bad_timm_shape(what, "head.weight has no rows");
   c.num_classes = head.size(0);
   if (o.num_heads > 0) c.num_heads = o.num_heads;
   if (o.preset.empty() && o.num_heads <= 0) {
     if (c.embed_dim % 64) {
       throw Error("IMP-014", fmt::format("{}: the number of heads is not stored in timm files and embed_dim {} is not "
-                                         "a multiple of 64 (the default head width); give --heads or --preset",
+                                         "a multiple of 64 (the default head width); give the number of heads or a "
+                                         "preset",
                                          what, c.embed_dim));
     }
     c.num_heads = c.embed_dim / 64;
   }
   if (c.num_heads < 1 || c.embed_dim % c.num_heads) {
-    throw Error("IMP-014", fmt::format("{}: {} heads do not divide embed_dim {}; give --heads with a divisor", what,
-                                       c.num_heads, c.embed_dim));
+    throw Error("IMP-031", fmt::format("{}: {} heads do not divide embed_dim {}; give a number of heads that divides it",
+                                       what, c.num_heads, c.embed_dim));
   }
   models::validate(c);
   return c;
@@ -169,7 +174,7 @@ models::VisionTransformer import_vit_from(const models::SafetensorsFile& f, cons
     if (!missing.empty()) msg += fmt::format(" missing {}", emu::join_names(missing));
     if (!missing.empty() && !unexpected.empty()) msg += ";";
     if (!unexpected.empty()) msg += fmt::format(" unexpected {}", emu::join_names(unexpected));
-    throw Error("IMP-011", msg);
+    tensors_do_not_match(msg);
   }
   for (const auto& [name, shape] : expected) {
     const at::Tensor& t = f.tensors.at(name);

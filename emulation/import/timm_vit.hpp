@@ -29,15 +29,17 @@ struct TimmImportOptions {
 };
 
 /// The architecture of a timm-named tensor set. Throws IMP-010 naming the tensor that is missing
-/// or mis-shaped for the inference, IMP-012 for a tensor of a non-floating dtype, IMP-014 when
-/// the heads cannot be determined or do not divide embed_dim.
+/// for the inference, IMP-028 one that is mis-shaped for it, IMP-029 a ViT without a class token,
+/// IMP-011 missing blocks, IMP-014 when the heads cannot be determined, IMP-031 when they do not
+/// divide embed_dim.
 models::VitConfig infer_vit_config(const models::TensorMap& tensors, const TimmImportOptions& o,
                                    const std::string& what);
 
 /// Loads a safetensors file into a native ViT. Files written by transaxx (with its metadata)
 /// load as they were saved; timm files get their config from infer_vit_config. Throws SFT-* for
 /// a malformed file, IMP-011 listing exactly the tensors that are missing and those that are
-/// unexpected, IMP-013 naming a tensor whose shape does not fit, IMP-010/012/014 as above.
+/// unexpected, IMP-012 for a tensor of a non-floating dtype, IMP-013 naming a tensor whose shape does not fit,
+/// the codes of infer_vit_config as above.
 models::VisionTransformer import_vit_safetensors(const std::string& path, const TimmImportOptions& o = {});
 
 /// Same, from parsed bytes (the fuzz test feeds corrupted files through this).

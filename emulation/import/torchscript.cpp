@@ -233,19 +233,25 @@ TableEntry lookup(int64_t id) {
   return it->second;
 }
 
+namespace {
+[[noreturn]] void wrong_layer_kind(int64_t id, const char* kind) {
+  throw Error("IMP-027", fmt::format("layer id {} is not a {} layer", id, kind));
+}
+}  // namespace
+
 ImportedLinearImpl& linear_layer(int64_t id) {
   TableEntry e = lookup(id);
-  if (!e.linear) throw Error("IMP-009", fmt::format("layer id {} is not a linear layer", id));
+  if (!e.linear) wrong_layer_kind(id, "linear");
   return *e.linear;
 }
 ImportedConv2dImpl& conv_layer(int64_t id) {
   TableEntry e = lookup(id);
-  if (!e.conv) throw Error("IMP-009", fmt::format("layer id {} is not a conv2d layer", id));
+  if (!e.conv) wrong_layer_kind(id, "conv2d");
   return *e.conv;
 }
 ImportedMatmulImpl& matmul_layer(int64_t id) {
   TableEntry e = lookup(id);
-  if (!e.matmul) throw Error("IMP-009", fmt::format("layer id {} is not a matmul layer", id));
+  if (!e.matmul) wrong_layer_kind(id, "matmul");
   return *e.matmul;
 }
 
@@ -273,7 +279,7 @@ std::tuple<at::Tensor, at::Tensor> mha_decomposed(const at::Tensor& query, const
                                                   bool average_weights, c10::optional<int64_t> mask_type,
                                                   int64_t id_in, int64_t id_qk, int64_t id_av, int64_t id_out) {
   if (query.dim() != 3) {
-    throw Error("IMP-008", fmt::format("multi-head attention: query of {} dimensions; only batched [B, T, E] "
+    throw Error("IMP-026", fmt::format("multi-head attention: query of {} dimensions; only batched [B, T, E] "
                                        "inputs are supported", query.dim()));
   }
   ImportedLinearImpl& in_proj = linear_layer(id_in);
@@ -524,7 +530,7 @@ void ImportedModelImpl::save(const std::string& path) const {
   } catch (const std::exception& e) {
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw Error("IMP-002", fmt::format("cannot write TorchScript file '{}': {}", path, msg));
+    throw Error("IMP-017", fmt::format("cannot write TorchScript file '{}': {}", path, msg));
   }
   fs::rename(tmp, path);
 }
@@ -551,7 +557,7 @@ at::Tensor ImportedModelImpl::forward(const at::Tensor& x) {
   if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor()) {
     return out.toTupleRef().elements()[0].toTensor();
   }
-  throw Error("IMP-003", fmt::format("{}: forward returned {}, not a Tensor of logits", path_, out.tagKind()));
+  throw Error("IMP-021", fmt::format("{}: forward returned {}, not a Tensor of logits", path_, out.tagKind()));
 }
 
 namespace {
@@ -577,7 +583,7 @@ class Rewriter {
     if (it != ids_.end()) {
       auto* l = dynamic_cast<emu::ApproxLayer*>(layers_.at(name).get());
       if (l->kind() != kind) {
-        throw Error("IMP-005", fmt::format("layer name '{}' is used by a {} and a {}; the model reuses a weight in "
+        throw Error("IMP-022", fmt::format("layer name '{}' is used by a {} and a {}; the model reuses a weight in "
                                            "two kinds of products, which transaxx cannot name apart",
                                            name, emu::to_string(l->kind()), emu::to_string(kind)));
       }
@@ -688,10 +694,21 @@ void find_refused(Block* b, std::vector<std::string>& out) {
   }
 }
 
+[[noreturn]] void bad_input_spec(const std::string& side, const std::string& what) {
+  throw Error("IMP-024", fmt::format("input spec '{}' {}; write it as {{\"channels\": C, \"image_size\": S, "
+                                     "\"num_classes\": N}}",
+                                     side, what));
+}
+
+[[noreturn]] void no_image_forward(const std::string& path, const std::string& what) {
+  throw Error("IMP-003", fmt::format("{}: {}; transaxx needs a module whose forward takes one image tensor", path,
+                                     what));
+}
+
 int64_t json_int(const Json& j, const char* key, const std::string& where) {
   if (!j.contains(key)) return 0;
   if (!j[key].is_number_integer() || j[key].get<int64_t>() < 1) {
-    throw Error("IMP-006", fmt::format("{}: '{}' must be a positive integer", where, key));
+    bad_input_spec(where, fmt::format("has '{}' that is not a positive integer", key));
   }
   return j[key].get<int64_t>();
 }
@@ -705,23 +722,23 @@ InputSpec resolve_spec(const std::string& path, const TorchScriptOptions& o) {
     try {
       j = read_json_file(side);
     } catch (const Error& e) {
-      throw Error("IMP-006", fmt::format("input spec '{}' is unreadable: {}", side, e.what()));
+      bad_input_spec(side, fmt::format("is unreadable: {}", e.what()));
     }
-    if (!j.is_object()) throw Error("IMP-006", fmt::format("input spec '{}' is not a JSON object", side));
+    if (!j.is_object()) bad_input_spec(side, "is not a JSON object");
     if (s.channels <= 0) s.channels = json_int(j, "channels", side);
     if (s.image_size <= 0) s.image_size = json_int(j, "image_size", side);
     if (s.num_classes <= 0) s.num_classes = json_int(j, "num_classes", side);
   } else if (!complete && !o.sidecar.empty()) {
-    throw Error("IMP-006", fmt::format("input spec '{}' does not exist", side));
+    throw Error("IMP-025", fmt::format("input spec '{}' does not exist", side));
   }
   std::vector<std::string> lacking;
   if (s.channels <= 0) lacking.push_back("channels");
   if (s.image_size <= 0) lacking.push_back("image_size");
   if (s.num_classes <= 0) lacking.push_back("num_classes");
   if (!lacking.empty()) {
-    throw Error("IMP-006", fmt::format("{}: a TorchScript model does not say what it takes; missing {} (give "
-                                       "--channels/--image-size/--classes or a sidecar JSON '{}' with "
-                                       "{{\"channels\", \"image_size\", \"num_classes\"}})",
+    throw Error("IMP-006", fmt::format("{}: a TorchScript model does not say what it takes; missing {} (give the "
+                                       "model's input channels, input size and number of classes, or a sidecar "
+                                       "JSON '{}' with {{\"channels\", \"image_size\", \"num_classes\"}})",
                                        path, emu::join_names(lacking), side));
   }
   return s;
@@ -750,13 +767,12 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
                                        path, msg));
   }
   auto fwd = module.find_method("forward");
-  if (!fwd) throw Error("IMP-003", fmt::format("{}: the TorchScript module has no forward method", path));
+  if (!fwd) no_image_forward(path, "the TorchScript module has no forward method");
   std::shared_ptr<Graph> graph = fwd->graph()->copy();
   if (graph->inputs().size() != 2 || !graph->inputs()[0]->type()->cast<c10::ClassType>() ||
       graph->inputs()[1]->type()->kind() != c10::TypeKind::TensorType) {
-    throw Error("IMP-003", fmt::format("{}: forward takes {} argument(s) ({}); transaxx needs a module whose "
-                                       "forward takes one image tensor",
-                                       path, graph->inputs().size() ? graph->inputs().size() - 1 : 0,
+    no_image_forward(path, fmt::format("forward takes {} argument(s) ({})",
+                                       graph->inputs().size() ? graph->inputs().size() - 1 : 0,
                                        graph->inputs().size() > 1 ? graph->inputs()[1]->type()->str() : "none"));
   }
   try {
@@ -764,7 +780,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   } catch (const c10::Error& e) {
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw Error("IMP-003", fmt::format("{}: its forward cannot be inlined ({})", path, msg));
+    throw Error("IMP-018", fmt::format("{}: its forward cannot be inlined ({})", path, msg));
   }
 
   auto model = std::make_shared<ImportedModelImpl>();
@@ -803,7 +819,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
     auto parent = holder(dot == std::string::npos ? "" : name.substr(0, dot));
     const std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
     if (parent->named_children().find(leaf)) {
-      throw Error("IMP-005", fmt::format("{}: layer '{}' collides with another module of the same name", path, name));
+      throw Error("IMP-023", fmt::format("{}: layer '{}' collides with another module of the same name", path, name));
     }
     parent->register_module(leaf, layers.at(name));
     placed.insert(name);
@@ -862,11 +878,11 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   } catch (const std::exception& e) {
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw Error("IMP-003", fmt::format("{}: forward fails on a [1, {}, {}, {}] input ({}); check the input spec", path,
+    throw Error("IMP-019", fmt::format("{}: forward fails on a [1, {}, {}, {}] input ({}); check the input spec", path,
                                        spec.channels, spec.image_size, spec.image_size, msg));
   }
   if (probe.dim() != 2 || probe.size(0) != 1 || probe.size(1) != spec.num_classes) {
-    throw Error("IMP-003", fmt::format("{}: forward maps a [1, {}, {}, {}] input to [{}], not to [1, {}] logits; not a "
+    throw Error("IMP-020", fmt::format("{}: forward maps a [1, {}, {}, {}] input to [{}], not to [1, {}] logits; not a "
                                        "classifier of this input spec",
                                        path, spec.channels, spec.image_size, spec.image_size,
                                        fmt::join(probe.sizes().vec(), ", "), spec.num_classes));

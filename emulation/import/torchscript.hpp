@@ -73,14 +73,14 @@ class ImportedModelImpl : public torch::nn::Module {
   ImportedModelImpl();
   ~ImportedModelImpl() override;
   /// x: [B, channels, image_size, image_size] float → logits [B, num_classes].
-  /// Throws IMP-007 when the input does not fit the spec.
+  /// Throws IMP-007 when the input does not fit the spec, IMP-021 when forward returns no tensor.
   at::Tensor forward(const at::Tensor& x);
   /// Also switches the TorchScript module (dropout, MHA's fast path, BatchNorm).
   void train(bool on = true) override;
   const InputSpec& input() const { return input_; }
   const std::string& path() const { return path_; }
   /// Writes the TorchScript module (its original graph, the current weights) to path, atomically.
-  /// Loading that file again gives the same model. Throws IO-* / IMP-002 when it cannot be written.
+  /// Loading that file again gives the same model. Throws IO-* / IMP-017 when it cannot be written.
   void save(const std::string& path) const;
   /// Every rewritten site, in graph order.
   const std::vector<RewrittenOp>& rewritten() const { return rewritten_; }
@@ -103,8 +103,11 @@ TORCH_MODULE(ImportedModel);
 
 /// Loads and rewrites a TorchScript file. Errors: IMP-001 missing file, IMP-002 not loadable as
 /// TorchScript (e.g. a torch.save'd state dict), IMP-003 a TorchScript archive without a module
-/// forward(Tensor) -> Tensor, IMP-005 a multiplication that cannot be approximated, IMP-006 no
-/// input spec (neither options nor a readable sidecar).
+/// forward(Tensor) -> Tensor, IMP-018 a forward that cannot be inlined, IMP-005 a multiplication
+/// that cannot be approximated, IMP-022 / IMP-023 layer names that clash, IMP-006 no input spec
+/// (neither options nor a sidecar), IMP-024 a malformed sidecar, IMP-025 a named sidecar that
+/// does not exist, IMP-019 / IMP-020 / IMP-021 a forward that fails on, or maps a probe input of
+/// the spec to something other than [1, classes] logits.
 ImportedModel load_torchscript(const std::string& path, const TorchScriptOptions& o = {});
 
 /// True for the extensions load_torchscript handles (.pt, .pth, .ts, .torchscript).

@@ -29,27 +29,40 @@ const std::vector<DtypeInfo>& dtypes() {
   return d;
 }
 
-[[noreturn]] void fail(const char* code, const std::string& what, const std::string& msg) {
-  throw Error(code, fmt::format("{}: {}", what, msg));
+// One helper per condition; `what` names the file.
+[[noreturn]] void truncated(const std::string& what, const std::string& msg) {
+  throw Error("SFT-001", fmt::format("{}: {}", what, msg));
+}
+[[noreturn]] void bad_header(const std::string& what, const std::string& msg) {
+  throw Error("SFT-002", fmt::format("{}: {}", what, msg));
+}
+[[noreturn]] void bad_data_offsets(const std::string& what, const std::string& msg) {
+  throw Error("SFT-004", fmt::format("{}: {}", what, msg));
+}
+[[noreturn]] void bad_metadata(const std::string& what, const std::string& msg) {
+  throw Error("SFT-006", fmt::format("{}: {}", what, msg));
+}
+[[noreturn]] void bad_entry(const std::string& what, const std::string& msg) {
+  throw Error("SFT-007", fmt::format("{}: {}", what, msg));
 }
 
 }  // namespace
 
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& what) {
-  if (bytes.size() < 8) fail("SFT-001", what, "too short for a safetensors file (no 8-byte header length)");
+  if (bytes.size() < 8) truncated(what, "too short for a safetensors file (no 8-byte header length)");
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[size_t(i)]);
   if (n > bytes.size() - 8) {
-    fail("SFT-001", what, fmt::format("header length {} exceeds the file ({} bytes); truncated or not safetensors", n,
-                                      bytes.size()));
+    truncated(what, fmt::format("header length {} exceeds the file ({} bytes); truncated or not safetensors", n,
+                                bytes.size()));
   }
   Json h;
   try {
     h = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + int64_t(n));
   } catch (const std::exception& e) {
-    fail("SFT-002", what, fmt::format("header is not valid JSON ({})", e.what()));
+    bad_header(what, fmt::format("header is not valid JSON ({})", e.what()));
   }
-  if (!h.is_object()) fail("SFT-002", what, "header is not a JSON object");
+  if (!h.is_object()) bad_header(what, "header is not a JSON object");
   const size_t data_begin = 8 + size_t(n);
   const size_t data_size = bytes.size() - data_begin;
   SafetensorsFile out;
@@ -58,9 +71,9 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& w
     const std::string& name = it.key();
     const Json& e = it.value();
     if (name == "__metadata__") {
-      if (!e.is_object()) fail("SFT-002", what, "'__metadata__' is not an object");
+      if (!e.is_object()) bad_metadata(what, "'__metadata__' is not an object");
       for (auto m = e.begin(); m != e.end(); ++m) {
-        if (!m.value().is_string()) fail("SFT-002", what, fmt::format("metadata '{}' is not a string", m.key()));
+        if (!m.value().is_string()) bad_metadata(what, fmt::format("metadata '{}' is not a string", m.key()));
         out.metadata.emplace_back(m.key(), m.value().get<std::string>());
       }
       continue;
@@ -68,35 +81,35 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& w
     if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets") ||
         !e["dtype"].is_string() || !e["shape"].is_array() || !e["data_offsets"].is_array() ||
         e["data_offsets"].size() != 2) {
-      fail("SFT-002", what, fmt::format("tensor '{}': needs dtype (string), shape (array), data_offsets ([begin, end])", name));
+      bad_entry(what, fmt::format("tensor '{}': needs dtype (string), shape (array), data_offsets ([begin, end])", name));
     }
     const std::string dt = e["dtype"].get<std::string>();
     const DtypeInfo* info = nullptr;
     for (const auto& d : dtypes())
       if (dt == d.name) info = &d;
-    if (!info) fail("SFT-003", what, fmt::format("tensor '{}': unsupported dtype '{}'", name, dt));
+    if (!info) throw Error("SFT-003", fmt::format("{}: tensor '{}': unsupported dtype '{}'", what, name, dt));
     std::vector<int64_t> shape;
     uint64_t numel = 1;
     for (const auto& s : e["shape"]) {
       if (!s.is_number_unsigned() || s.get<uint64_t>() > (uint64_t(1) << 40)) {
-        fail("SFT-002", what, fmt::format("tensor '{}': shape entries must be non-negative integers", name));
+        bad_entry(what, fmt::format("tensor '{}': shape entries must be non-negative integers", name));
       }
       shape.push_back(int64_t(s.get<uint64_t>()));
       numel *= s.get<uint64_t>();
-      if (numel > (uint64_t(1) << 40)) fail("SFT-002", what, fmt::format("tensor '{}': shape too large", name));
+      if (numel > (uint64_t(1) << 40)) bad_entry(what, fmt::format("tensor '{}': shape too large", name));
     }
     const auto& o = e["data_offsets"];
     if (!o[0].is_number_unsigned() || !o[1].is_number_unsigned()) {
-      fail("SFT-004", what, fmt::format("tensor '{}': data_offsets must be non-negative integers", name));
+      bad_entry(what, fmt::format("tensor '{}': data_offsets must be non-negative integers", name));
     }
     const uint64_t b = o[0].get<uint64_t>(), en = o[1].get<uint64_t>();
     if (b > en || en > data_size) {
-      fail("SFT-004", what, fmt::format("tensor '{}': data_offsets [{}, {}] outside the data section ({} bytes)", name, b,
-                                        en, data_size));
+      bad_data_offsets(what, fmt::format("tensor '{}': data_offsets [{}, {}] outside the data section ({} bytes)", name,
+                                         b, en, data_size));
     }
     if (en - b != numel * info->bytes) {
-      fail("SFT-004", what, fmt::format("tensor '{}': {} bytes for shape [{}] of {} ({} expected)", name, en - b,
-                                        fmt::join(shape, ", "), dt, numel * info->bytes));
+      bad_data_offsets(what, fmt::format("tensor '{}': {} bytes for shape [{}] of {} ({} expected)", name, en - b,
+                                         fmt::join(shape, ", "), dt, numel * info->bytes));
     }
     spans.emplace_back(size_t(b), size_t(en));
     at::Tensor t = at::empty(shape, at::TensorOptions().dtype(info->type));
@@ -105,7 +118,7 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& w
   }
   std::sort(spans.begin(), spans.end());
   for (size_t i = 1; i < spans.size(); ++i) {
-    if (spans[i].first < spans[i - 1].second) fail("SFT-004", what, "tensors' data_offsets overlap");
+    if (spans[i].first < spans[i - 1].second) bad_data_offsets(what, "tensors' data_offsets overlap");
   }
   return out;
 }
@@ -131,7 +144,7 @@ std::string safetensors_bytes(const TensorMap& tensors, const std::vector<std::p
     const DtypeInfo* info = nullptr;
     for (const auto& d : dtypes())
       if (t.scalar_type() == d.type) info = &d;
-    if (!info) throw Error("SFT-003", fmt::format("tensor '{}': dtype {} cannot be stored", kv.first, toString(t.scalar_type())));
+    if (!info) throw Error("SFT-008", fmt::format("tensor '{}': dtype {} cannot be stored", kv.first, toString(t.scalar_type())));
     const size_t nb = size_t(t.numel()) * info->bytes;
     h[kv.first] = {{"dtype", info->name}, {"shape", t.sizes().vec()}, {"data_offsets", {off, off + nb}}};
     off += nb;

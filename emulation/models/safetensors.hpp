@@ -21,13 +21,15 @@ struct SafetensorsFile {
 };
 
 /// Parses safetensors bytes. `what` names the source in errors. Throws SFT-001 (too short / header
-/// length beyond the file), SFT-002 (header not a JSON object / bad entry, naming it), SFT-003
-/// (unsupported dtype), SFT-004 (offsets outside the data, overlapping, or not matching the shape).
+/// length beyond the file), SFT-002 (header not a JSON object), SFT-003 (unsupported dtype),
+/// SFT-004 (offsets outside the data, overlapping, or not matching the shape), SFT-006 (malformed
+/// '__metadata__'), SFT-007 (a malformed tensor entry, naming it).
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& what);
 /// Reads a file; IO-* when unreadable, SFT-* as above.
 SafetensorsFile load_safetensors(const std::string& path);
 
 /// Serializes tensors (any of the dtypes above; moved to CPU, made contiguous), names sorted.
+/// Throws SFT-008 for a tensor of another dtype.
 std::string safetensors_bytes(const TensorMap& tensors,
                               const std::vector<std::pair<std::string, std::string>>& metadata = {});
 /// Writes atomically (temp file + rename).

@@ -202,11 +202,19 @@ std::vector<std::pair<std::string, std::string>> to_metadata(const VitConfig& c)
           {"axx.global_pool", c.avg_pool ? "avg" : "token"}};
 }
 
+namespace {
+
+[[noreturn]] void bad_metadata(const std::string& what) {
+  throw Error("VIT-006", fmt::format("model metadata {}; save the model again with transaxx", what));
+}
+
+}  // namespace
+
 VitConfig config_from_metadata(const std::vector<std::pair<std::string, std::string>>& m) {
   std::map<std::string, std::string> kv(m.begin(), m.end());
   auto get = [&](const char* k) -> std::string {
     auto it = kv.find(std::string("axx.") + k);
-    if (it == kv.end()) throw Error("VIT-004", fmt::format("model metadata lacks 'axx.{}'", k));
+    if (it == kv.end()) bad_metadata(fmt::format("lacks 'axx.{}'", k));
     return it->second;
   };
   VitConfig c;
@@ -224,7 +232,7 @@ VitConfig config_from_metadata(const std::vector<std::pair<std::string, std::str
     auto gp = kv.find("axx.global_pool");
     c.avg_pool = gp != kv.end() && gp->second == "avg";
   } catch (const std::logic_error& e) {
-    throw Error("VIT-004", fmt::format("model metadata holds a non-numeric size ({})", e.what()));
+    bad_metadata(fmt::format("holds a non-numeric size ({})", e.what()));
   }
   validate(c);
   return c;
@@ -244,8 +252,8 @@ VisionTransformer load_vit(const std::string& path, const VitConfig* fallback) {
   bool has_cfg = false;
   for (const auto& kv : f.metadata) has_cfg |= kv.first == "axx.arch";
   if (!has_cfg && !fallback) {
-    throw Error("VIT-004", fmt::format("{}: no transaxx model config in its metadata; give the preset "
-                                       "(--preset) that matches the file", path));
+    throw Error("VIT-004", fmt::format("{}: no transaxx model config in its metadata; give the preset that matches "
+                                       "the file", path));
   }
   const VitConfig c = has_cfg ? config_from_metadata(f.metadata) : *fallback;
   VisionTransformer m(c);
@@ -259,7 +267,7 @@ VisionTransformer load_vit(const std::string& path, const VitConfig* fallback) {
       continue;
     }
     if (it->second.sizes() != p.value().sizes()) {
-      throw Error("VIT-005", fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path, p.key(),
+      throw Error("VIT-007", fmt::format("{}: tensor '{}' has shape [{}], the model needs [{}]", path, p.key(),
                                          fmt::join(it->second.sizes().vec(), ", "),
                                          fmt::join(p.value().sizes().vec(), ", ")));
     }
@@ -274,7 +282,7 @@ VisionTransformer load_vit(const std::string& path, const VitConfig* fallback) {
     auto params = m->named_parameters();
     for (const auto& kv : f.tensors)
       if (!params.contains(kv.first)) extra.push_back(kv.first);
-    throw Error("VIT-005", fmt::format("{}: tensors the model does not have: {}", path, emu::join_names(extra)));
+    throw Error("VIT-008", fmt::format("{}: tensors the model does not have: {}", path, emu::join_names(extra)));
   }
   return m;
 }

@@ -125,15 +125,16 @@ VisionTransformer make_vit(const VitConfig& c, uint64_t seed = 0);
 
 /// The config as JSON-friendly key/values (stored in safetensors metadata).
 std::vector<std::pair<std::string, std::string>> to_metadata(const VitConfig& c);
-/// Inverse of to_metadata; throws VIT-004 naming a missing/bad key.
+/// Inverse of to_metadata; throws VIT-006 naming a missing/bad key.
 VitConfig config_from_metadata(const std::vector<std::pair<std::string, std::string>>& m);
 
 /// Saves parameters (timm names) and the config to a safetensors file (atomic).
 void save_vit(const VisionTransformer& m, const std::string& path,
               const std::vector<std::pair<std::string, std::string>>& extra_metadata = {});
 /// Loads a model saved by save_vit. When the file has no transaxx config in its metadata
-/// (e.g. exported from timm), `fallback` must give the shape. Throws VIT-005 for missing,
-/// extra or mis-shaped tensors (naming them), SFT-* for a malformed file.
+/// (e.g. exported from timm), `fallback` must give the shape (VIT-004 when neither does). Throws
+/// VIT-005 for missing, VIT-007 for mis-shaped, VIT-008 for extra tensors (naming them), SFT-* for
+/// a malformed file.
 VisionTransformer load_vit(const std::string& path, const VitConfig* fallback = nullptr);
 
 }  // namespace axx::models

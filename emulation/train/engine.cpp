@@ -15,21 +15,33 @@
 
 namespace axx::train {
 
+namespace {
+
+[[noreturn]] void no_model_file(const std::string& what) {
+  throw UsageError("TRN-008", fmt::format("no model file given; give {}", what));
+}
+
+}  // namespace
+
+void check_batch_size(int64_t batch) {
+  if (batch < 1) throw UsageError("TRN-001", fmt::format("the batch size is {}; it must be >= 1", batch));
+}
+
 void set_threads(int threads) {
-  if (threads < 1) throw UsageError("TRN-001", fmt::format("--threads {}: must be >= 1", threads));
+  if (threads < 1) throw UsageError("TRN-005", fmt::format("the thread count is {}; it must be >= 1", threads));
   at::set_num_threads(threads);
 }
 
 void check_fits(const imp::InputSpec& c, const data::Dataset& d) {
-  if (d.size() == 0) throw Error("TRN-002", fmt::format("dataset {} is empty", d.name));
+  if (d.size() == 0) throw Error("TRN-006", fmt::format("dataset {} is empty", d.name));
   const auto s = d.images.sizes();
   if (s[1] != c.channels || s[2] != c.image_size || s[3] != c.image_size) {
     throw Error("TRN-002", fmt::format("dataset {} has {}x{}x{} images (CxHxW) but the model takes {}x{}x{}; pick a "
-                                       "preset for this image size (see `transaxx train --help`)",
+                                       "preset for this image size (the presets are listed in `transaxx train`'s help)",
                                        d.name, s[1], s[2], s[3], c.channels, c.image_size, c.image_size));
   }
   if (int64_t(d.classes.size()) > c.num_classes) {
-    throw Error("TRN-002", fmt::format("dataset {} has {} classes but the model only {}", d.name, d.classes.size(),
+    throw Error("TRN-007", fmt::format("dataset {} has {} classes but the model only {}", d.name, d.classes.size(),
                                        c.num_classes));
   }
 }
@@ -40,7 +52,7 @@ void check_fits(const models::VitConfig& c, const data::Dataset& d) {
 
 Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const std::string& label, bool progress) {
   check_fits(m.input(), d);
-  if (batch < 1) throw UsageError("TRN-001", "batch size must be >= 1");
+  check_batch_size(batch);
   torch::NoGradGuard ng;
   m->eval();
   const auto t0 = std::chrono::steady_clock::now();
@@ -68,16 +80,14 @@ Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const s
 }
 
 models::VisionTransformer load_model(const std::string& path, const std::string& preset) {
-  if (path.empty()) throw UsageError("TRN-001", "--model is required (a .safetensors file from `transaxx train`)");
+  if (path.empty()) no_model_file("a .safetensors file from `transaxx train`");
   if (preset.empty()) return models::load_vit(path);
   const models::VitConfig c = models::find_preset(preset).config;
   return models::load_vit(path, &c);
 }
 
 Model load_any_model(const std::string& path, const imp::ModelFileOptions& o) {
-  if (path.empty()) {
-    throw UsageError("TRN-001", "--model is required (.safetensors from `transaxx train` or timm, or TorchScript .pt)");
-  }
+  if (path.empty()) no_model_file(".safetensors from `transaxx train` or timm, or TorchScript .pt");
   return imp::load_model_file(path, o);
 }
 
@@ -90,7 +100,7 @@ Model load_any_model(const EvalOptions& o) {
 }
 
 data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed) {
-  if (n < 1) throw UsageError("TRN-001", fmt::format("--calib-images {}: must be >= 1", n));
+  if (n < 1) throw UsageError("TRN-009", fmt::format("{} calibration images: give at least 1", n));
   data::DatasetSpec s = test_spec;
   s.split = "train";
   s.limit = 0;
@@ -129,11 +139,11 @@ emu::ApproxConfig quantize_model(const Model& m, const QuantOptions& q, const da
   } else if (q.mode == "exact8") {
     cfg.default_multiplier = "exact";
   } else if (q.mode == "config") {
-    if (q.config.empty()) throw UsageError("TRN-001", "mode 'config' needs --config <approximation config JSON>");
+    if (q.config.empty()) throw UsageError("TRN-010", "mode 'config' needs an approximation config JSON file");
     cfg = emu::load_config(q.config);
     lib = cfg.library.empty() ? emu::MultiplierLibrary() : emu::MultiplierLibrary::load(cfg.library);
   } else {
-    throw UsageError("TRN-001", fmt::format("unknown quantization mode '{}'; valid: fp32, exact8, config", q.mode));
+    throw UsageError("TRN-011", fmt::format("unknown quantization mode '{}'; valid: fp32, exact8, config", q.mode));
   }
   if (!q.calibration.empty()) cfg.calibration.method = emu::parse_calibration_method(q.calibration);
   if (q.percentile > 0) cfg.calibration.percentile = q.percentile;

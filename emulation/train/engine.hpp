@@ -25,14 +25,17 @@ struct Accuracy {
 /// (emulation/import/model_file.hpp). m.forward(x), m.input(), *m is the module tree.
 using Model = imp::ModelHandle;
 
-/// Sets LibTorch's thread count (TRN-001 when < 1).
+/// Sets LibTorch's thread count (TRN-005 when < 1).
 void set_threads(int threads);
+/// Throws TRN-001 (a usage error) when an evaluation batch size is < 1.
+void check_batch_size(int64_t batch);
 
 /// Top-1/top-5 of the model on d (eval mode, no grad), in batches.
 Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const std::string& label,
                   bool progress);
 
-/// Throws TRN-002 when the dataset's images or classes don't fit the model.
+/// Throws TRN-002 when the dataset's images don't fit the model, TRN-006 when it is empty,
+/// TRN-007 when it has more classes than the model.
 void check_fits(const imp::InputSpec& c, const data::Dataset& d);
 void check_fits(const models::VitConfig& c, const data::Dataset& d);
 

@@ -118,7 +118,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
   const EvalOptions& e = o.eval;
   set_threads(e.run.threads);
   const auto t0 = std::chrono::steady_clock::now();
-  if (o.library.empty()) throw UsageError("TRN-001", "sensitivity needs --library <multiplier library folder>");
+  if (o.library.empty()) throw UsageError("TRN-020", "sensitivity needs a multiplier library folder");
   const emu::MultiplierLibrary lib = emu::MultiplierLibrary::load(o.library);
   std::vector<std::string> mults = o.multipliers;
   if (mults.empty()) {
@@ -188,7 +188,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
         a.top5 = done[id].at("top5").get<double>();
       } else {
         if (o.stop_after > 0 && evaluated == o.stop_after) {
-          throw Error("TRN-004", fmt::format("sensitivity stopped after {} rows (--stop-after); run it again to resume "
+          throw Error("TRN-004", fmt::format("sensitivity stopped after {} rows, as asked; run it again to resume "
                                              "from {}", evaluated, partial_path.string()));
         }
         emu::ApproxConfig c = cfg;

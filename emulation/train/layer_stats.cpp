@@ -21,7 +21,7 @@ namespace axx::train {
 namespace fs = std::filesystem;
 
 std::string model_identifier(const std::string& path) {
-  if (!fs::exists(path)) throw Error("TRN-002", fmt::format("model file {} does not exist", path));
+  if (!fs::exists(path)) throw Error("TRN-024", fmt::format("model file {} does not exist", path));
   return fmt::format("{}@{}", fs::path(path).stem().string(), sha256_file(path).substr(0, 12));
 }
 
@@ -36,9 +36,9 @@ void write_npy_u8(const fs::path& path, const std::vector<uint8_t>& v, const std
 }  // namespace
 
 Json compute_layer_stats(const LayerStatsOptions& o) {
-  if (o.images < 1) throw UsageError("TRN-001", fmt::format("--images {}: must be >= 1", o.images));
-  if (o.sample_rows < 1) throw UsageError("TRN-001", fmt::format("--sample-rows {}: must be >= 1", o.sample_rows));
-  if (o.pool_values < 1) throw UsageError("TRN-001", fmt::format("--pool-values {}: must be >= 1", o.pool_values));
+  if (o.images < 1) throw UsageError("TRN-021", fmt::format("{} images: give at least 1", o.images));
+  if (o.sample_rows < 1) throw UsageError("TRN-022", fmt::format("{} operand rows per sample: give at least 1", o.sample_rows));
+  if (o.pool_values < 1) throw UsageError("TRN-023", fmt::format("{} values per operand pool: give at least 1", o.pool_values));
   set_threads(o.run.threads);
   imp::ModelFileOptions mo;  // any model file: native/timm safetensors or TorchScript (sidecar input spec)
   mo.preset = o.preset;

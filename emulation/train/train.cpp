@@ -101,15 +101,25 @@ void save_checkpoint(const fs::path& dir, models::VisionTransformer& m, torch::o
                     Json{{"epoch", epoch}, {"step", step}, {"history", history}, {"options", options}});
 }
 
+[[noreturn]] void too_few_training_images(int64_t images, int64_t batch) {
+  throw UsageError("TRN-017", fmt::format("{} training images is less than one batch of {}", images, batch));
+}
+
 }  // namespace
 
 Json train_model(const TrainOptions& o) {
   set_threads(o.run.threads);
-  if (o.epochs < 1) throw UsageError("TRN-001", fmt::format("--epochs {}: must be >= 1", o.epochs));
-  if (o.train_batch < 1) throw UsageError("TRN-001", "--train-batch must be >= 1");
-  if (!(o.lr > 0)) throw UsageError("TRN-001", "--lr must be > 0");
-  if (o.warmup < 0 || o.warmup >= 1) throw UsageError("TRN-001", "--warmup must be in [0, 1)");
-  if (o.label_smoothing < 0 || o.label_smoothing >= 1) throw UsageError("TRN-001", "--label-smoothing must be in [0, 1)");
+  if (o.epochs < 1) throw UsageError("TRN-012", fmt::format("{} epochs: give at least 1", o.epochs));
+  if (o.train_batch < 1) {
+    throw UsageError("TRN-013", fmt::format("the training batch size is {}; it must be >= 1", o.train_batch));
+  }
+  if (!(o.lr > 0)) throw UsageError("TRN-014", fmt::format("the learning rate is {}; it must be > 0", o.lr));
+  if (o.warmup < 0 || o.warmup >= 1) {
+    throw UsageError("TRN-015", fmt::format("the warmup fraction is {}; it must be in [0, 1)", o.warmup));
+  }
+  if (o.label_smoothing < 0 || o.label_smoothing >= 1) {
+    throw UsageError("TRN-016", fmt::format("the label smoothing is {}; it must be in [0, 1)", o.label_smoothing));
+  }
   const auto t0 = Clock::now();
   const fs::path dir = o.out_dir;
   ensure_writable_dir(dir);
@@ -132,7 +142,7 @@ Json train_model(const TrainOptions& o) {
     const Json ck = read_json_file(dir / "checkpoint.json");
     if (!ck.contains("options") || ck["options"] != shape) {
       throw Error("TRN-003", fmt::format("{}: the checkpoint was made with other options ({}); use the same options, "
-                                         "another --out, or --no-resume to start over",
+                                         "another output folder, or start over without resuming",
                                          (dir / "checkpoint.json").string(), ck.value("options", Json()).dump()));
     }
     m = models::load_vit((dir / "checkpoint.safetensors").string());
@@ -146,9 +156,7 @@ Json train_model(const TrainOptions& o) {
   check_fits(m->config(), test);
 
   const int64_t per_epoch = train.size() / o.train_batch;
-  if (per_epoch < 1) {
-    throw UsageError("TRN-001", fmt::format("{} training images is less than one batch of {}", train.size(), o.train_batch));
-  }
+  if (per_epoch < 1) too_few_training_images(train.size(), o.train_batch);
   const int64_t total = o.max_steps > 0 ? std::min<int64_t>(o.max_steps, per_epoch * o.epochs) : per_epoch * o.epochs;
   const int64_t warmup = int64_t(o.warmup * double(total));
   auto opt = make_optimizer(m, o.lr, o.weight_decay);
@@ -156,7 +164,8 @@ Json train_model(const TrainOptions& o) {
     try {
       torch::load(*opt, (dir / "checkpoint_optim.pt").string());
     } catch (const std::exception& e) {
-      throw Error("TRN-003", fmt::format("{}: unreadable optimizer state ({}); delete the checkpoint or use --no-resume",
+      throw Error("TRN-019", fmt::format("{}: unreadable optimizer state ({}); delete the checkpoint or start over "
+                                         "without resuming",
                                          (dir / "checkpoint_optim.pt").string(), e.what()));
     }
   }
@@ -204,7 +213,7 @@ Json train_model(const TrainOptions& o) {
 Json finetune_model(const FinetuneOptions& o) {
   set_threads(o.eval.run.threads);
   const auto t0 = Clock::now();
-  if (o.eval.quant.mode == "fp32") throw UsageError("TRN-001", "finetune needs a quantized mode (--config or exact8)");
+  if (o.eval.quant.mode == "fp32") throw UsageError("TRN-018", "finetune needs a quantized mode (an approximation config or exact8)");
   const Model m = load_any_model(o.eval);
   const data::Dataset test = data::load_dataset(o.eval.data);
   const data::Dataset train = data::load_dataset(o.train_data);
@@ -214,7 +223,7 @@ Json finetune_model(const FinetuneOptions& o) {
   const Accuracy before = evaluate(m, test, o.eval.run.batch_size, "before", o.eval.run.progress);
 
   const int64_t per_epoch = train.size() / o.train_batch;
-  if (per_epoch < 1) throw UsageError("TRN-001", "fewer training images than one batch");
+  if (per_epoch < 1) too_few_training_images(train.size(), o.train_batch);
   const int64_t total = o.max_steps > 0 ? o.max_steps : per_epoch * std::max(1, o.epochs);
   auto opt = make_optimizer(m, o.lr, o.weight_decay);
   int64_t step = 0;

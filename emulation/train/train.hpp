@@ -55,8 +55,9 @@ struct TrainOptions {
 
 /// Trains from scratch (or resumes). Result: {"model", "epochs": [{epoch, loss, train_top1,
 /// test_top1, seconds}], "test_top1", "test_top5", "seconds", "resumed_from_epoch", ...}.
-/// Errors: TRN-001 bad option, TRN-002 dataset/model mismatch (classes, channels, size),
-/// TRN-003 unreadable/incompatible checkpoint.
+/// Errors: TRN-005 / TRN-012..016 bad options, TRN-002 / TRN-006 / TRN-007 dataset/model
+/// mismatch (channels and size, empty, classes), TRN-017 fewer images than one batch, TRN-003
+/// checkpoint made with other options, TRN-019 unreadable optimizer state.
 Json train_model(const TrainOptions& o);
 
 struct EvalOptions {

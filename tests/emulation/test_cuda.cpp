@@ -71,8 +71,8 @@ TEST(TorchOp, CpuKernelMatchesReferenceBitForBit) {
 TEST(TorchOp, BadLutOrOperandsAreErrors) {
   const at::Tensor a = at::zeros({4, 8}, at::kByte), b = at::zeros({3, 8}, at::kByte);
   test::expect_error("EMU-003", [&] { lut_matmul_op(a, b, at::zeros({256, 255}, at::kInt)); });
-  test::expect_error("EMU-003", [&] { lut_matmul_op(a, b, at::zeros({256, 256}, at::kLong)); });
-  test::expect_error("EMU-023", [&] { lut_matmul_op(a, at::zeros({3, 7}, at::kByte), at::zeros({256, 256}, at::kInt)); });
+  test::expect_error("EMU-002", [&] { lut_matmul_op(a, b, at::zeros({256, 256}, at::kLong)); });
+  test::expect_error("EMU-025", [&] { lut_matmul_op(a, at::zeros({3, 7}, at::kByte), at::zeros({256, 256}, at::kInt)); });
   test::expect_error("EMU-023", [&] { lut_matmul_op(a.to(at::kFloat), b, at::zeros({256, 256}, at::kInt)); });
 }
 

@@ -178,7 +178,7 @@ TEST(LutMatmul, RandomTableEqualsNaiveLoop) {
 TEST(LutMatmul, RejectsBadOperands) {
   auto m = make_exact_multiplier(true);
   test::expect_error("EMU-023", [&] { lut_matmul(at::zeros({2, 3}), at::zeros({2, 3}, at::kByte), *m); });
-  test::expect_error("EMU-023", [&] {
+  test::expect_error("EMU-025", [&] {
     lut_matmul(at::zeros({2, 3}, at::kByte), at::zeros({2, 4}, at::kByte), *m);
   });
   test::expect_error("EMU-023", [&] { lut_matmul(at::zeros({3}, at::kByte), at::zeros({2, 3}, at::kByte), *m); });
@@ -204,7 +204,7 @@ TEST(LutBmm, BatchedEqualsPerItemForRandomAndExactTables) {
   const at::Tensor want = at::matmul(big.view(at::kChar).to(at::kLong), big_b.view(at::kChar).to(at::kLong).transpose(1, 2));
   EXPECT_TRUE(at::equal(lut_bmm(big, big_b, *e).to(at::kLong), want));
   EXPECT_TRUE(at::equal(lut_bmm(big, big_b, *e, MatmulPath::lut).to(at::kLong), want));
-  test::expect_error("EMU-023", [&] { lut_bmm(a, b[0], *m); });
+  test::expect_error("EMU-027", [&] { lut_bmm(a, b[0], *m); });
 }
 
 }  // namespace

@@ -184,7 +184,7 @@ TEST_F(ModelApi, CalibrationForAnotherModelIsAnError) {
   test::expect_error("EMU-052", [&] { apply_calibration(*net, r); });
   r.ranges.clear();
   r.ranges["blocks.0.attn.qk"] = {{-1, 1}};  // a matmul needs two ranges
-  test::expect_error("EMU-052", [&] { apply_calibration(*net, r); });
+  test::expect_error("EMU-053", [&] { apply_calibration(*net, r); });
 }
 
 TEST(ApproxConfigParse, ReadsAllFieldsAndRejectsBadOnes) {

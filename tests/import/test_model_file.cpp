@@ -61,10 +61,10 @@ TEST(ModelFile, SavedTorchScriptKeepsUpdatedWeights) {
 }
 
 TEST(ModelFile, UnknownExtensionsAndMissingFiles) {
-  expect_error("IMP-001", [] { load_model_file(ref_file("cnn.json")); });
+  expect_error("IMP-016", [] { load_model_file(ref_file("cnn.json")); });
   expect_error("SFT-005", [] { load_model_file(ref_file("nope.safetensors")); });
   expect_error("IMP-001", [] { load_model_file(ref_file("nope.pt")); });
-  expect_error("IMP-001", [] { load_model_file(""); });
+  expect_error("IMP-015", [] { load_model_file(""); });
 }
 
 TEST(ModelFile, ImportedAndNativeViTCountTheSameMultiplicationsPerLayer) {

@@ -210,8 +210,12 @@ TEST(TorchScriptImport, BadInputsHaveTheirCodes) {
   expect_error("IMP-002", [] { load_torchscript(ref_file("tv_vit_a.timm.safetensors"), {{3, 32, 10}, ""}); });
   // A module whose forward multiplies with einsum: refused, not left exact.
   expect_error("IMP-005", [] { load_torchscript(ref_file("einsum.pt"), {{3, 8, 4}, ""}); });
-  // No input spec: neither options nor sidecar.
-  expect_error("IMP-006", [] { load_torchscript(ref_file("tv_vit_a.pt"), {{0, 0, 0}, ref_file("no_such_spec.json")}); });
+  // A sidecar named in the options that does not exist.
+  expect_error("IMP-025", [] { load_torchscript(ref_file("tv_vit_a.pt"), {{0, 0, 0}, ref_file("no_such_spec.json")}); });
+  // No input spec at all (einsum.pt has no sidecar): the message says what to give, naming no flag.
+  const std::string msg = expect_error("IMP-006", [] { load_torchscript(ref_file("einsum.pt")); });
+  EXPECT_NE(msg.find("input size"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("--"), std::string::npos) << msg;
   ImportedModel m = load_torchscript(ref_file("cnn.pt"));
   expect_error("IMP-007", [&] { m->forward(at::zeros({1, 3, 8, 8})); });
 }

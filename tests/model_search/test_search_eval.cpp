@@ -170,9 +170,9 @@ TEST_F(SearchEval, EvaluatorAccuracyEqualsEvalCommandOnTheSameImages) {
   // A config naming a layer the model lacks is a config of another model.
   try {
     ev.accuracy({{"blocks.9.mlp.fc1", "bam_s8_v6"}});
-    FAIL() << "expected SRC-005";
+    FAIL() << "expected MSR-005";
   } catch (const Error& err) {
-    EXPECT_EQ(err.code(), "SRC-005");
+    EXPECT_EQ(err.code(), "MSR-005");
   }
 }
 
@@ -269,7 +269,7 @@ TEST_F(SearchEval, BadInputsFailWithTheirCodes) {
   };
   CliRun r = run({"--library", lib_.string(), "--budget", "0"}, "budget0");
   EXPECT_EQ(r.rc, 2) << r.log;
-  EXPECT_NE(r.log.find("SRC-001"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("MSR-001"), std::string::npos) << r.log;
 
   fs::create_directories(dir / "emptylib");
   std::ofstream(dir / "emptylib" / "library.json") << R"({"version": 1, "multipliers": []})";
@@ -285,7 +285,7 @@ TEST_F(SearchEval, BadInputsFailWithTheirCodes) {
   write_json_atomic(dir / "sens_other.json", sens);
   r = run({"--library", lib_.string(), "--budget", "4", "--sensitivity", (dir / "sens_other.json").string()}, "sens");
   EXPECT_EQ(r.rc, 1) << r.log;
-  EXPECT_NE(r.log.find("SRC-007"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("MSR-006"), std::string::npos) << r.log;
 
   // A layers file of another model (vit_fmnist_micro's layers).
   Json layers{{"version", 1},
@@ -294,7 +294,7 @@ TEST_F(SearchEval, BadInputsFailWithTheirCodes) {
   write_json_atomic(dir / "layers_other.json", layers);
   r = run({"--library", lib_.string(), "--budget", "4", "--layers", (dir / "layers_other.json").string()}, "layers");
   EXPECT_EQ(r.rc, 1) << r.log;
-  EXPECT_NE(r.log.find("SRC-013"), std::string::npos) << r.log;
+  EXPECT_NE(r.log.find("MSR-007"), std::string::npos) << r.log;
 }
 
 // The recorder counts multiplications, padding included, for every layer kind.

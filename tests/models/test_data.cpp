@@ -65,7 +65,7 @@ TEST(FashionMnist, CorruptIdxThrowsData003) {
   write(d / "t10k-images-idx3-ubyte", be32(0x1234) + be32(2));
   EXPECT_EQ(code_of(s), "DATA-003");  // bad magic
   write(d / "t10k-images-idx3-ubyte", be32(0x0803) + be32(3) + be32(28) + be32(28) + std::string(3 * 784, '\0'));
-  EXPECT_EQ(code_of(s), "DATA-003");  // 3 images, 2 labels
+  EXPECT_EQ(code_of(s), "DATA-011");  // 3 images, 2 labels
   write(d / "t10k-images-idx3-ubyte", be32(0x0803) + be32(2) + be32(28) + be32(28) + std::string(2 * 784, '\0'));
   const Dataset ok = load_dataset(s);
   EXPECT_EQ(ok.size(), 2);
@@ -93,7 +93,7 @@ TEST(Cifar10, ReadsGeneratedBatchesAndRejectsRaggedOnes) {
   EXPECT_EQ(ds.images.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
   EXPECT_EQ(ds.labels[2].item<int64_t>(), 2);
   write(d / "test_batch.bin", rec.substr(0, 5000));
-  EXPECT_EQ(code_of(s), "DATA-003");
+  EXPECT_EQ(code_of(s), "DATA-013");
 }
 
 TEST(ImageFolder, CorruptJpegThrowsData004AndEmptyFolderData006) {

@@ -52,7 +52,7 @@ TEST(Safetensors, BadInputsThrowTheirCodes) {
   EXPECT_EQ(code_of(big + "{}"), "SFT-001");
   EXPECT_EQ(code_of(with_header("[1]", "")), "SFT-002");
   EXPECT_EQ(code_of(with_header("{not json", "")), "SFT-002");
-  EXPECT_EQ(code_of(with_header(R"({"a": {"dtype": "F32", "shape": [2]}})", std::string(8, '\0'))), "SFT-002");
+  EXPECT_EQ(code_of(with_header(R"({"a": {"dtype": "F32", "shape": [2]}})", std::string(8, '\0'))), "SFT-007");
   EXPECT_EQ(code_of(with_header(R"({"a": {"dtype": "Q4", "shape": [2], "data_offsets": [0, 8]}})", std::string(8, '\0'))),
             "SFT-003");
   EXPECT_EQ(code_of(with_header(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 16]}})", std::string(8, '\0'))),
@@ -66,5 +66,5 @@ TEST(Safetensors, BadInputsThrowTheirCodes) {
                                 std::string(12, '\0'))),
             "SFT-004");
   EXPECT_EQ(code_of(with_header(R"({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}})", std::string(8, '\0'))),
-            "SFT-002");
+            "SFT-007");
 }
