@@ -32,6 +32,11 @@ void add_tech_options(CLI::App* cmd, flows::CharacterizeOptions& o, std::string&
   cmd->add_flag("--force", o.force, "rebuild even when an up-to-date record exists");
 }
 
+/// `--signed` and `--unsigned` together (characterize, library build).
+void check_signedness_flags(bool is_signed, bool is_unsigned) {
+  if (is_signed && is_unsigned) throw UsageError("CLI-002", "--signed and --unsigned exclude each other");
+}
+
 std::vector<std::pair<std::string, std::string>> parse_params(const std::vector<std::string>& raw) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& p : raw) {
@@ -80,7 +85,7 @@ void add_characterize_commands(CLI::App& app) {
   add_tech_options(c, ch->options, ch->liberty);
   c->callback([ch] {
     auto& o = ch->options;
-    if (ch->is_signed && ch->is_unsigned) throw UsageError("CLI-002", "--signed and --unsigned exclude each other");
+    check_signedness_flags(ch->is_signed, ch->is_unsigned);
     if (ch->is_signed) o.is_signed = true;
     if (ch->is_unsigned) o.is_signed = false;
     for (const auto& f : ch->files) o.design.files.emplace_back(f);
@@ -115,7 +120,7 @@ void add_characterize_commands(CLI::App& app) {
   add_tech_options(build, lb->options.tech, lb->liberty);
   build->callback([lb] {
     auto& o = lb->options;
-    if (lb->is_signed && lb->is_unsigned) throw UsageError("CLI-002", "--signed and --unsigned exclude each other");
+    check_signedness_flags(lb->is_signed, lb->is_unsigned);
     if (lb->is_signed) o.tech.is_signed = true;
     if (lb->is_unsigned) o.tech.is_signed = false;
     for (const auto& i : lb->inputs) o.inputs.emplace_back(i);
@@ -132,7 +137,7 @@ void add_characterize_commands(CLI::App& app) {
     if (!r.failures.empty()) {
       std::string msg = fmt::format("{} multiplier(s) failed:", r.failures.size());
       for (const auto& f : r.failures) msg += "\n  " + f;
-      throw Error("LIBR-004", msg);
+      throw Error("CLI-007", msg);
     }
   });
   auto* list = lib->add_subcommand("list", "Print a library's multipliers as a table");

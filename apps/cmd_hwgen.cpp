@@ -34,7 +34,7 @@ std::vector<uint8_t> read_operands(const std::string& path) {
   const NpyArray arr = read_npy(path);
   std::vector<uint8_t> out;
   for (double v : arr.to_double()) out.push_back(static_cast<uint8_t>(static_cast<int64_t>(v) & 0xff));
-  if (out.empty()) throw UsageError("CLI-001", fmt::format("{}: the operand file holds no values", path));
+  if (out.empty()) throw UsageError("CLI-003", fmt::format("{}: the operand file holds no values", path));
   return out;
 }
 

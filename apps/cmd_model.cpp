@@ -12,6 +12,7 @@
 #include "common/json.hpp"
 
 #ifdef AXX_HAVE_MODELS
+#include "apps/model_options.hpp"
 #include "emulation/train/train.hpp"
 #endif
 
@@ -20,42 +21,14 @@ namespace axx::app {
 #ifdef AXX_HAVE_MODELS
 namespace {
 
-void add_run_options(CLI::App* c, train::RunOptions& r) {
-  c->add_option("--threads", r.threads, "LibTorch threads")->default_val(r.threads);
-  c->add_option("--batch", r.batch_size, "images per forward pass in evaluation")->default_val(r.batch_size);
-  c->add_option("--seed", r.seed, "seed of shuffling, initialization, augmentation and the calibration split")
-      ->default_val(r.seed);
-  c->add_flag("--no-progress{false}", r.progress, "no progress bars on stderr");
-}
-
-void add_data_options(CLI::App* c, data::DatasetSpec& d, const std::string& prefix, const std::string& what) {
-  c->add_option("--" + prefix + "dataset", d.kind, what + " dataset: fashion-mnist, cifar10, folder")->default_val(d.kind);
-  c->add_option("--" + prefix + "data", d.path,
-                what + " dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist, Debian "
-                       "package dataset-fashion-mnist)");
-  c->add_option("--" + prefix + "limit", d.limit, "use only the first N images (0 = all)")->default_val(d.limit);
-}
-
 void add_model_options(CLI::App* c, train::EvalOptions& e) {
-  c->add_option("--model", e.model,
-                "model file: .safetensors (from `transaxx train`, or timm/DeiT names) or TorchScript .pt/.pth/.ts "
-                "(torch.jit.save of a scripted module)")
-      ->required();
-  c->add_option("--preset", e.preset, "model shape for safetensors files without transaxx metadata (e.g. from timm)");
-  c->add_option("--heads", e.heads, "timm safetensors: attention heads (not stored by timm; default: the preset's, else "
-                                    "embed_dim / 64)");
-  c->add_option("--channels", e.channels, "TorchScript: input channels (default: sidecar JSON model.json)");
-  c->add_option("--input-size", e.image_size, "TorchScript: input height = width, pixels (default: sidecar JSON)");
-  c->add_option("--classes", e.num_classes, "TorchScript: number of logits (default: sidecar JSON)");
-  add_data_options(c, e.data, "", "test");
+  add_model_file_options(c, e);
+  add_dataset_options(c, e.data, "test");
+  add_test_limit(c, e.data.limit);
   c->add_option("--split", e.data.split, "dataset split to evaluate: test or train")->default_val(e.data.split);
-  c->add_option("--img-size", e.data.img_size, "folder datasets: image side after resize + centre crop")
-      ->default_val(e.data.img_size);
-  c->add_option("--calibration", e.quant.calibration, "calibration method: max, percentile, mse, entropy (default: the config's, else max)");
-  c->add_option("--percentile", e.quant.percentile, "percentile for --calibration percentile (e.g. 99.99)");
-  c->add_option("--calib-images", e.quant.calib_images, "training images used for calibration (seeded random subset)")
-      ->default_val(e.quant.calib_images);
-  add_run_options(c, e.run);
+  add_calibration_options(c, e.quant.calib_images, e.quant.calibration, e.quant.percentile,
+                          "training images used for calibration (seeded random subset)", "the config's, else max");
+  add_run_options(c, e.run, "seed of the calibration images (finetune: also of the shuffling)", true);
 }
 
 void print(const Json& r, bool json, const std::string& summary) {
@@ -94,9 +67,11 @@ void add_model_commands(CLI::App& app) {
   auto& to = ta->o;
   t->add_option("--preset", to.preset, "model preset: vit_fmnist, vit_fmnist_micro, vit_cifar_tiny, deit_*/vit_*_patch16_224")
       ->default_val(to.preset);
-  add_data_options(t, to.train_data, "", "training");
-  t->add_option("--test-limit", to.eval_images, "test images evaluated after each epoch (0 = all)")->default_val(to.eval_images);
-  t->add_option("--img-size", to.train_data.img_size, "folder datasets: image side")->default_val(to.train_data.img_size);
+  add_dataset_options(t, to.train_data, "training");
+  alias(t, "--limit", to.train_data.limit,
+        t->add_option("--train-limit", to.train_data.limit, "use only the first N training images (0 = all)")
+            ->default_val(to.train_data.limit));
+  add_test_limit(t, to.eval_images, "test images evaluated after each epoch: the first N (0 = all)", "");
   t->add_option("--out", to.out_dir, "run folder: model.safetensors, checkpoint.*, result.json")->default_val(to.out_dir);
   t->add_option("--epochs", to.epochs, "epochs")->default_val(to.epochs);
   t->add_option("--max-steps", to.max_steps, "stop after N optimizer steps (0 = epochs decide)")->default_val(to.max_steps);
@@ -110,7 +85,7 @@ void add_model_commands(CLI::App& app) {
   t->add_flag("--no-resume", ta->no_resume, "start over even when the run folder has a checkpoint");
   t->add_option("--stop-after-epochs", to.stop_after_epochs, "stop after N epochs as if killed (testing resume)");
   t->add_flag("--json", ta->json, "print the result as JSON");
-  add_run_options(t, to.run);
+  add_run_options(t, to.run, "seed of the initialization, shuffling and augmentation", true);
   t->callback([ta] {
     auto& o = ta->o;
     o.train_data.split = "train";
@@ -132,11 +107,11 @@ void add_model_commands(CLI::App& app) {
   e->add_option("--config", ea->o.quant.config, "approximation config JSON (per-layer multipliers)");
   e->add_flag("--exact8", ea->exact8, "every layer quantized to 8 bits with the exact multiplier");
   e->add_option("--save-calibration", ea->o.quant.save_calibration, "write the calibrated ranges (JSON)");
-  e->add_option("--out", ea->out, "also write the result JSON there");
+  alias(e, "--out", ea->out, e->add_option("--result", ea->out, "also write the result JSON there"));
   e->add_flag("--json", ea->json, "print the result as JSON");
   e->callback([ea] {
     auto& o = ea->o;
-    if (ea->exact8 && !o.quant.config.empty()) throw UsageError("TRN-001", "--exact8 and --config exclude each other");
+    if (ea->exact8 && !o.quant.config.empty()) throw UsageError("CLI-004", "--exact8 and --config exclude each other");
     o.quant.mode = ea->exact8 ? "exact8" : o.quant.config.empty() ? "fp32" : "config";
     const Json r = train::evaluate_model(o);
     if (!ea->out.empty()) write_json_atomic(ea->out, r);
@@ -174,7 +149,7 @@ void add_model_commands(CLI::App& app) {
                                            "reports accuracy before and after");
   add_model_options(f, fa->o.eval);
   f->add_option("--config", fa->o.eval.quant.config, "approximation config JSON")->required();
-  f->add_option("--train-limit", fa->o.train_data.limit, "training images (0 = all)")->default_val(fa->o.train_data.limit);
+  f->add_option("--train-limit", fa->o.train_data.limit, "use only the first N training images (0 = all)")->default_val(fa->o.train_data.limit);
   f->add_option("--epochs", fa->o.epochs, "epochs")->default_val(fa->o.epochs);
   f->add_option("--max-steps", fa->o.max_steps, "optimizer steps instead of epochs (0 = epochs)")->default_val(fa->o.max_steps);
   f->add_option("--train-batch", fa->o.train_batch, "images per step")->default_val(fa->o.train_batch);

@@ -14,6 +14,7 @@
 #include "common/json.hpp"
 
 #ifdef AXX_HAVE_MODELS
+#include "apps/model_options.hpp"
 #include "emulation/train/layer_stats.hpp"
 #include "model_search/model_search.hpp"
 #include "search/algorithm.hpp"
@@ -24,26 +25,10 @@ namespace axx::app {
 #ifdef AXX_HAVE_MODELS
 namespace {
 
-void add_data(CLI::App* c, data::DatasetSpec& d) {
-  c->add_option("--dataset", d.kind, "dataset: fashion-mnist, cifar10, folder")->default_val(d.kind);
-  c->add_option("--data", d.path,
-                "dataset folder (default for fashion-mnist: /usr/share/datasets/fashion-mnist, Debian package "
-                "dataset-fashion-mnist)");
-  c->add_option("--img-size", d.img_size, "folder datasets: image side after resize + centre crop")
-      ->default_val(d.img_size);
-}
-
-void add_run(CLI::App* c, train::RunOptions& r, const std::string& seed_help) {
-  c->add_option("--threads", r.threads, "LibTorch threads")->default_val(r.threads);
-  c->add_option("--eval-batch", r.batch_size, "images per forward pass")->default_val(r.batch_size);
-  c->add_option("--data-seed", r.seed, seed_help)->default_val(r.seed);
-  c->add_flag("--no-progress{false}", r.progress, "no progress on stderr");
-}
-
 struct LayersArgs {
   train::LayerStatsOptions o;
   std::string out;
-  bool no_hist = false, json = false;
+  bool hist = false, no_hist = false, json = false;
 };
 
 struct SearchArgs {
@@ -63,32 +48,52 @@ void add_search_commands(CLI::App& app) {
   auto la = std::make_shared<LayersArgs>();
   auto* l = app.add_subcommand(
       "layers",
-      "The approximable layers of a model in order with multiplications per image (a table); --out writes the "
-      "search's Layers JSON with operand histograms (signed and unsigned 8-bit codes), --operands writes real "
-      "operand samples (.npy) for `transaxx hwgen --verify --operands-a/--operands-w`");
-  l->add_option("model", la->o.model, "model file: .safetensors, or TorchScript .pt (input spec from its sidecar .json)")->required();
-  l->add_option("--preset", la->o.preset, "model shape for safetensors files without transaxx metadata");
-  add_data(l, la->o.data);
-  l->add_option("--images", la->o.images, "training images (seeded subset) for calibration and statistics")
-      ->default_val(la->o.images);
-  l->add_option("--calibration", la->o.calibration, "calibration method: max, percentile, mse, entropy (default max)");
-  l->add_option("--percentile", la->o.percentile, "percentile for --calibration percentile");
-  l->add_option("--out", la->out, "write the Layers JSON here (search/model.hpp format)");
+      "The approximable layers of a model in order with multiplications per image (a table); needs no dataset "
+      "for that. With a dataset (--dataset/--data): --out writes the search's Layers JSON with operand histograms "
+      "(signed and unsigned 8-bit codes), --operands writes real operand samples (.npy) for `transaxx hwgen "
+      "--verify --operands-a/--operands-w`");
+  add_model_file_options(l, la->o, /*positional=*/true);
+  add_dataset_options(l, la->o.data, "statistics",
+                      "none: names and multiply counts only; with --data alone: fashion-mnist");
+  add_calibration_options(l, la->o.images, la->o.calibration, la->o.percentile,
+                          "training images (seeded subset) for calibration and statistics", "max", "--images");
+  l->add_option("--out", la->out,
+                "write the Layers JSON here (search/model.hpp format; operand histograms only with a dataset)");
   l->add_option("--operands", la->o.operands_dir,
-                "folder for operand samples: <layer>.<s8|u8>.<a|w>.npy, model.<s8|u8>.<a|w>.npy (a pool over all "
-                "layers weighted by multiply count), operands.json");
+                "folder for operand samples (needs a dataset): <layer>.<s8|u8>.<a|w>.npy, model.<s8|u8>.<a|w>.npy "
+                "(a pool over all layers weighted by multiply count), operands.json");
   l->add_option("--sample-rows", la->o.sample_rows, "operand rows kept per layer and operand")
       ->default_val(la->o.sample_rows);
   l->add_option("--pool-values", la->o.pool_values, "values in each model-wide pool file")
       ->default_val(la->o.pool_values);
-  l->add_flag("--no-histograms", la->no_hist, "only names and multiply counts (no calibration pass)");
+  auto* hist = l->add_flag("--histograms", la->hist, "operand histograms (needs a dataset; the default with one)");
+  l->add_flag("--no-histograms", la->no_hist, "only names and multiply counts (no calibration pass)")->excludes(hist);
   l->add_flag("--json", la->json, "print the Layers JSON instead of the table");
-  add_run(l, la->o.run, "seed of the training-image subset");
-  l->callback([la] {
+  add_run_options(l, la->o.run, "seed of the training-image subset", false);
+  l->callback([l, la] {
     auto& o = la->o;
-    o.histograms = !la->no_hist;
+    const bool with_data = l->count("--dataset") + l->count("--data") > 0;
+    if (!with_data) {
+      for (const char* f : {"--histograms", "--operands"}) {
+        if (l->count(f) > 0) {
+          throw UsageError("CLI-006", fmt::format("{} needs a dataset (operand statistics come from its training "
+                                                  "images): give --dataset (and --data), or drop {}",
+                                                  f, f));
+        }
+      }
+      for (const char* f : {"--calib-images", "--images", "--calibration", "--percentile", "--sample-rows",
+                            "--pool-values", "--img-size", "--data-seed"}) {
+        if (l->count(f) > 0) {
+          std::cerr << fmt::format("transaxx layers: no dataset given, so {} has no effect (names and multiply "
+                                   "counts only; --dataset for operand statistics)\n",
+                                   f);
+        }
+      }
+      o.data.kind.clear();  // no dataset: one zero image of the model's input shape counts the multiplications
+    }
+    o.histograms = with_data && !la->no_hist;
     if (!o.operands_dir.empty() && !o.histograms) {
-      throw UsageError("CLI-001", "--operands needs the statistics pass; drop --no-histograms");
+      throw UsageError("CLI-005", "--operands needs the statistics pass; drop --no-histograms");
     }
     const Json r = train::compute_layer_stats(o);
     if (!la->out.empty()) write_json_atomic(la->out, r);
@@ -129,17 +134,16 @@ void add_search_commands(CLI::App& app) {
       ->delimiter(',');
   s->add_option("--budget", so.budget, "configurations scored per algorithm (>= 1)")->default_val(so.budget);
   s->add_option("--seed", so.seed, "search seed (same seed, same result)")->default_val(so.seed);
-  s->add_option("--batch", so.batch, "configurations per evaluator call (and per MCTS round)")->default_val(so.batch);
+  alias(s, "--batch", so.batch,
+        s->add_option("--config-batch", so.batch, "configurations per evaluator call (and per MCTS round)")
+            ->default_val(so.batch));
   s->add_option("--eval-images", so.eval.eval_images,
                 "test images scoring each configuration: a fixed subset drawn with --data-seed (0 = all)")
       ->default_val(so.eval.eval_images);
-  s->add_option("--limit", so.eval.data.limit, "use only the first N test images (0 = all)")
-      ->default_val(so.eval.data.limit);
-  s->add_option("--calib-images", so.eval.calib_images, "training images for calibration (and layer statistics)")
-      ->default_val(so.eval.calib_images);
-  s->add_option("--calibration", so.eval.calibration, "calibration method: max, percentile, mse, entropy (default max)");
-  s->add_option("--percentile", so.eval.percentile, "percentile for --calibration percentile");
-  add_data(s, so.eval.data);
+  add_test_limit(s, so.eval.data.limit);
+  add_calibration_options(s, so.eval.calib_images, so.eval.calibration, so.eval.percentile,
+                          "training images for calibration (and layer statistics)", "max");
+  add_dataset_options(s, so.eval.data, "test");
   s->add_option("--max-candidates", so.max_candidates,
                 "multipliers per layer after Pareto pruning, exact included (0 = all; else >= 2)")
       ->default_val(so.max_candidates);
@@ -156,7 +160,7 @@ void add_search_commands(CLI::App& app) {
   s->add_option("--stop-after", so.stop_after, "stop after N scored configurations as if killed (testing resume)");
   s->add_option("--out", so.out_dir, "output folder")->default_val(so.out_dir);
   s->add_flag("--json", sa->json, "print summary.json");
-  add_run(s, so.eval.run, "seed of the calibration images and the scoring subset");
+  add_run_options(s, so.eval.run, "seed of the calibration images and the scoring subset", false);
   s->callback([sa] {
     auto& o = sa->o;
     o.final_eval = !sa->no_final;

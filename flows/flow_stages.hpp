@@ -34,10 +34,10 @@ std::vector<std::string> data_args(const FlowSpec& spec);
 /// `--model M [--preset P]` from the model stage's outputs.
 std::vector<std::string> model_args(const StageContext& ctx);
 /// Calibration options from [calibrate] plus threads and the calibration-subset seed, under the
-/// flag names of the command (`eval`: --calib-images/--seed, `search`: --calib-images/--data-seed,
-/// `layers`: --images/--data-seed), so every command calibrates on the same images.
+/// flag names of the command (every model command: --calib-images/--data-seed), so every command
+/// calibrates on the same images.
 std::vector<std::string> calibration_args(const StageContext& ctx, const std::string& images_flag = "--calib-images",
-                                         const std::string& seed_flag = "--seed");
+                                         const std::string& seed_flag = "--data-seed");
 /// The finetune stage's choice among front points (power ascending, each with "index",
 /// "power_rel", "test_accuracy"): the cheapest within max_drop of exact8, the cheapest of all,
 /// then the next cheapest, up to count, without repeats and never the all-exact point.

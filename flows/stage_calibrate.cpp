@@ -19,19 +19,19 @@ StageDef calibrate_stage() {
     const std::string limit = std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>());
     std::vector<std::string> common = model_args(ctx);
     for (const auto& a : data_args(ctx.spec())) common.push_back(a);
-    common.insert(common.end(), {"--limit", limit});
+    common.insert(common.end(), {"--test-limit", limit});
     const std::vector<std::string> calib = calibration_args(ctx);
 
     std::vector<std::string> fp32{"eval"};
     fp32.insert(fp32.end(), common.begin(), common.end());
     fp32.insert(fp32.end(), calib.begin(), calib.end());
-    fp32.insert(fp32.end(), {"--out", (ctx.dir() / "fp32.json").string()});
+    fp32.insert(fp32.end(), {"--result", (ctx.dir() / "fp32.json").string()});
     ctx.run("eval-fp32", fp32);
 
     std::vector<std::string> exact{"eval", "--exact8"};
     exact.insert(exact.end(), common.begin(), common.end());
     exact.insert(exact.end(), calib.begin(), calib.end());
-    exact.insert(exact.end(), {"--save-calibration", (ctx.dir() / "calibration.json").string(), "--out",
+    exact.insert(exact.end(), {"--save-calibration", (ctx.dir() / "calibration.json").string(), "--result",
                                (ctx.dir() / "exact8.json").string()});
     ctx.run("eval-exact8", exact);
 
@@ -40,7 +40,7 @@ StageDef calibrate_stage() {
       layers.insert(layers.end(), {"--preset", ctx.outputs_of("model").at("preset").get<std::string>()});
     }
     for (const auto& a : data_args(ctx.spec())) layers.push_back(a);
-    for (const auto& a : calibration_args(ctx, "--images", "--data-seed")) layers.push_back(a);
+    for (const auto& a : calibration_args(ctx, "--calib-images", "--data-seed")) layers.push_back(a);
     layers.insert(layers.end(), {"--out", (ctx.dir() / "layers.json").string(), "--operands",
                                  (ctx.dir() / "operands").string()});
     ctx.run("layers", layers);

@@ -100,7 +100,7 @@ StageDef finetune_stage() {
       for (const auto& a : data_args(ctx.spec())) args.push_back(a);
       for (const auto& a : calibration_args(ctx)) args.push_back(a);
       args.insert(args.end(),
-                  {"--limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--config",
+                  {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--config",
                    p.at("config").get<std::string>(), "--max-steps", std::to_string(c.at("steps").get<int64_t>()),
                    "--lr", Json(c.at("lr")).dump(), "--train-limit",
                    std::to_string(c.at("train_limit").get<int64_t>()), "--out", (dir / "model.safetensors").string(),

@@ -42,10 +42,10 @@ StageDef model_stage() {
     args.insert(args.end(),
                 {"--epochs", std::to_string(m.at("epochs").get<int64_t>()), "--max-steps",
                  std::to_string(m.at("max_steps").get<int64_t>()), "--train-batch",
-                 std::to_string(m.at("train_batch").get<int64_t>()), "--lr", Json(m.at("lr")).dump(), "--limit",
+                 std::to_string(m.at("train_batch").get<int64_t>()), "--lr", Json(m.at("lr")).dump(), "--train-limit",
                  std::to_string(m.at("train_limit").get<int64_t>()), "--test-limit",
                  std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--threads", ctx.threads(),
-                 "--seed", std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
+                 "--data-seed", std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
     ctx.run("train", args);
     const Json result = read_json_file(out / "result.json");
     return Json{{"model", (out / "model.safetensors").string()},

@@ -24,10 +24,10 @@ StageDef search_stage() {
                              "--layers", ctx.outputs_of("calibrate").at("layers").get<std::string>()});
     for (const auto& a : data_args(ctx.spec())) args.push_back(a);
     for (const auto& a : calibration_args(ctx, "--calib-images", "--data-seed")) args.push_back(a);
-    args.insert(args.end(), {"--limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()),
+    args.insert(args.end(), {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()),
                              "--algo", c.at("algo").get<std::string>(), "--budget",
                              std::to_string(c.at("budget").get<int64_t>()), "--eval-images",
-                             std::to_string(c.at("eval_images").get<int64_t>()), "--batch",
+                             std::to_string(c.at("eval_images").get<int64_t>()), "--config-batch",
                              std::to_string(c.at("batch").get<int64_t>()), "--seed",
                              std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
     if (!c.at("compare").empty()) {

@@ -21,7 +21,7 @@ StageDef sensitivity_stage() {
     for (const auto& a : model_args(ctx)) args.push_back(a);
     args.insert(args.end(), {"--library", ctx.outputs_of("characterize").at("library").get<std::string>()});
     for (const auto& a : data_args(ctx.spec())) args.push_back(a);
-    args.insert(args.end(), {"--limit", std::to_string(c.at("images").get<int64_t>())});
+    args.insert(args.end(), {"--test-limit", std::to_string(c.at("images").get<int64_t>())});
     for (const auto& a : calibration_args(ctx)) args.push_back(a);
     if (!c.at("multipliers").empty()) {
       args.push_back("--multipliers");

@@ -40,23 +40,35 @@ Json compute_layer_stats(const LayerStatsOptions& o) {
   if (o.sample_rows < 1) throw UsageError("TRN-022", fmt::format("{} operand rows per sample: give at least 1", o.sample_rows));
   if (o.pool_values < 1) throw UsageError("TRN-023", fmt::format("{} values per operand pool: give at least 1", o.pool_values));
   set_threads(o.run.threads);
-  imp::ModelFileOptions mo;  // any model file: native/timm safetensors or TorchScript (sidecar input spec)
+  const bool with_data = !o.data.kind.empty();
+  if (o.histograms && !with_data) {
+    throw UsageError("TRN-001", "operand histograms and samples need a dataset (its training images); without one "
+                                "only the layers' names and multiply counts are computed");
+  }
+  imp::ModelFileOptions mo;  // any model file: native/timm safetensors or TorchScript (input spec or sidecar)
   mo.preset = o.preset;
+  mo.num_heads = o.heads;
+  mo.input = {o.channels, o.image_size, o.num_classes};
   const Model m = load_any_model(o.model, mo);
-  const data::Dataset calib = load_calibration_set(o.data, o.images, o.run.seed);
-  check_fits(m.input(), calib);
+  data::Dataset calib;
+  if (with_data) {
+    calib = load_calibration_set(o.data, o.images, o.run.seed);
+    check_fits(m.input(), calib);
+  }
   torch::NoGradGuard ng;
   m->eval();
 
-  // Multiply counts of one image, from the layers themselves (FP32 forward).
+  // Multiply counts of one image, from the layers themselves (FP32 forward). They depend only on
+  // shapes: without data, zeros of the model's input shape.
   reset_to_fp32(m);
-  m.forward(calib.images.narrow(0, 0, 1));
+  const imp::InputSpec& in = m.input();
+  m.forward(with_data ? calib.images.narrow(0, 0, 1) : at::zeros({1, in.channels, in.image_size, in.image_size}));
   const auto layers = ordered_layers(*m);
   Json out;
   out["version"] = 1;
   out["model"] = model_identifier(o.model);
   out["model_file"] = o.model;
-  out["dataset"] = calib.name;
+  out["dataset"] = calib.name;  // "" without data
   out["images"] = o.histograms ? calib.size() : 0;
   Json jl = Json::array();
   int64_t total = 0;

@@ -1,7 +1,9 @@
 // The transaxx program: bad inputs give one clear error with its code, exit status 1 (2 for
-// usage), and leave no partial output.
+// usage), and leave no partial output; the model commands share option names (old spellings
+// still work) and `layers` needs no dataset for names and multiply counts.
 #include <gtest/gtest.h>
 
+#include "common/json.hpp"
 #include "common/npy.hpp"
 #include "common/subprocess.hpp"
 #include "../cli_util.hpp"
@@ -144,5 +146,189 @@ TEST(Cli, FileNamesWithSpacesAndShellCharactersWork) {
   EXPECT_NE(r.output.find("\"mae_pct\""), std::string::npos);
   EXPECT_TRUE(fs::exists(dir / "out put" / "trunc_u8.json"));
   EXPECT_TRUE(fs::exists(dir / "out put" / "trunc_u8.npy"));
+  fs::remove_all(d);
+}
+
+// ---- The commands on models: shared option names, old spellings, `layers` without a dataset ----
+
+namespace {
+
+const std::string kFmnistVit = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnist_vit.safetensors";
+
+bool have_model_commands() { return test::run_cli({"layers", "--help"}).rc == 0; }
+bool have_fmnist() { return fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"); }
+
+// The Fashion-MNIST ViT (28x28x1, patch 4: 49 patches + the class token = 50 tokens, dim 64,
+// 4 blocks, 4 heads, MLP 128, 10 classes): 26 approximable layers, as `layers` has always counted
+// them on a real image: patch embedding 49·16·64, per block qkv 50·64·192, Q·Kᵀ and attention·V
+// 4·50·16·50 each, proj 50·64·64, fc1 and fc2 50·64·128 each, head 64·10.
+const size_t kFmnistVitLayers = 26;
+const int64_t kFmnistVitMacs = 50176 + 4 * (614400 + 160000 + 160000 + 204800 + 409600 + 409600) + 640;
+
+Json run_json(const std::vector<std::string>& args) {
+  const auto r = test::run_cli(args);
+  EXPECT_EQ(r.rc, 0) << r.output;
+  if (r.rc != 0) return Json();
+  // --json prints the document on stdout; notes on stderr come before it.
+  const size_t b = r.output.find("{\n");
+  EXPECT_NE(b, std::string::npos) << r.output;
+  return b == std::string::npos ? Json() : Json::parse(r.output.substr(b));
+}
+
+std::vector<std::pair<std::string, int64_t>> macs_of(const Json& layers) {
+  std::vector<std::pair<std::string, int64_t>> v;
+  for (const Json& l : layers["layers"]) v.emplace_back(l["name"].get<std::string>(), l["macs"].get<int64_t>());
+  return v;
+}
+
+}  // namespace
+
+TEST(CliModels, LayersNeedsNoDatasetForNamesAndMultiplyCounts) {
+  if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
+  const Json j = run_json({"layers", kFmnistVit, "--json", "--no-progress"});
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["layers"].size(), kFmnistVitLayers);
+  EXPECT_EQ(j["macs_per_image"].get<int64_t>(), kFmnistVitMacs);
+  EXPECT_EQ(j["images"].get<int64_t>(), 0);
+  EXPECT_EQ(j["dataset"].get<std::string>(), "");
+  const auto m = macs_of(j);
+  EXPECT_EQ(m.front(), std::make_pair(std::string("patch_embed.proj"), int64_t(50176)));
+  EXPECT_EQ(m[1], std::make_pair(std::string("blocks.0.attn.qkv"), int64_t(614400)));
+  EXPECT_EQ(m.back(), std::make_pair(std::string("head"), int64_t(640)));
+  for (const Json& l : j["layers"]) EXPECT_FALSE(l.contains("operands")) << l["name"];
+
+  // The table: every layer with its count.
+  auto r = test::run_cli({"layers", "--model", kFmnistVit, "--no-progress"});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("26 approximable layers, " + std::to_string(kFmnistVitMacs) + " multiplications"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("blocks.3.mlp.fc2"), std::string::npos) << r.output;
+
+  // With the dataset: today's counts, the same as without.
+  if (!have_fmnist()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const Json d = run_json({"layers", kFmnistVit, "--dataset", "fashion-mnist", "--no-histograms", "--json",
+                           "--no-progress"});
+  EXPECT_EQ(macs_of(d), m);
+  EXPECT_EQ(d["macs_per_image"], j["macs_per_image"]);
+  EXPECT_FALSE(d["dataset"].get<std::string>().empty());
+}
+
+TEST(CliModels, LayersOfATorchScriptModelTakeTheInputSpecFromOptions) {
+  if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
+#ifndef AXX_IMPORT_REF_DIR
+  GTEST_SKIP() << "no TorchScript reference models (python3-torch)";
+#else
+  // The scripted Fashion-MNIST ViT without its sidecar JSON: the spec comes from the options.
+  const fs::path d = test::temp_dir("cli-ts");
+  fs::copy_file(fs::path(AXX_IMPORT_REF_DIR) / "fmnist_vit_ts.pt", d / "net.pt");
+  auto r = test::run_cli({"layers", (d / "net.pt").string(), "--no-progress"});
+  EXPECT_EQ(r.rc, 1) << r.output;
+  EXPECT_NE(r.output.find("IMP-006"), std::string::npos) << r.output;
+  const Json j = run_json({"layers", (d / "net.pt").string(), "--channels", "1", "--input-size", "28", "--classes",
+                           "10", "--json", "--no-progress"});
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j["layers"].size(), kFmnistVitLayers);
+  EXPECT_EQ(j["macs_per_image"].get<int64_t>(), kFmnistVitMacs);
+  // Layer for layer the counts of the native model.
+  const Json nat = run_json({"layers", kFmnistVit, "--json", "--no-progress"});
+  std::vector<int64_t> a, b;
+  for (const auto& [n, v] : macs_of(j)) a.push_back(v);
+  for (const auto& [n, v] : macs_of(nat)) b.push_back(v);
+  EXPECT_EQ(a, b);
+  if (have_fmnist()) {  // and with a dataset, today's numbers
+    const Json w = run_json({"layers", (d / "net.pt").string(), "--channels", "1", "--input-size", "28", "--classes",
+                             "10", "--dataset", "fashion-mnist", "--no-histograms", "--json", "--no-progress"});
+    EXPECT_EQ(macs_of(w), macs_of(j));
+  }
+  fs::remove_all(d);
+#endif
+}
+
+TEST(CliModels, LayersAsksForADatasetWhenTheOptionsNeedOne) {
+  if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
+  const fs::path d = test::temp_dir("cli-layers-nodata");
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--operands", (d / "ops").string()}, std::vector<std::string>{"--histograms"}}) {
+    std::vector<std::string> args{"layers", kFmnistVit, "--no-progress"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = test::run_cli(args);
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find("error CLI-006"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(extra[0] + " needs a dataset"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("--dataset"), std::string::npos) << r.output;
+  }
+  EXPECT_FALSE(fs::exists(d / "ops"));
+  fs::remove_all(d);
+}
+
+TEST(CliModels, OldAndNewOptionNamesGiveTheSameResult) {
+  if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
+  // --help shows only the current names; the model options are the same in every model command.
+  for (const char* cmd : {"eval", "sensitivity", "finetune", "layers"}) {
+    const auto h = test::run_cli({cmd, "--help"});
+    ASSERT_EQ(h.rc, 0) << cmd;
+    for (const char* opt : {"--model", "--preset", "--heads", "--channels", "--input-size", "--classes", "--dataset",
+                            "--data", "--calib-images", "--calibration", "--eval-batch", "--data-seed", "--threads"}) {
+      EXPECT_NE(h.output.find(opt), std::string::npos) << cmd << " " << opt;
+    }
+    for (const char* old : {"--batch ", "--seed ", "--limit ", "--images "}) {
+      EXPECT_EQ(h.output.find(old), std::string::npos) << cmd << " shows " << old;
+    }
+  }
+  for (const char* cmd : {"train", "search"}) {
+    const auto h = test::run_cli({cmd, "--help"});
+    ASSERT_EQ(h.rc, 0) << cmd;
+    EXPECT_NE(h.output.find("--eval-batch"), std::string::npos) << cmd;
+    EXPECT_NE(h.output.find("--data-seed"), std::string::npos) << cmd;
+    EXPECT_NE(h.output.find("--test-limit"), std::string::npos) << cmd;
+    EXPECT_EQ(h.output.find("--limit "), std::string::npos) << cmd;
+    EXPECT_EQ(h.output.find("--batch "), std::string::npos) << cmd;
+  }
+  // Every old name is still accepted: parsing passes and the run fails on the missing file.
+  const std::string none = "/nonexistent/model.safetensors";
+  for (const std::vector<std::string>& old :
+       {std::vector<std::string>{"eval", "--model", none, "--batch", "8", "--seed", "1", "--limit", "5", "--out", "x"},
+        {"sensitivity", "--model", none, "--library", "x", "--batch", "8", "--seed", "1", "--limit", "5"},
+        {"finetune", "--model", none, "--config", "x", "--batch", "8", "--seed", "1", "--limit", "5"},
+        {"layers", none, "--images", "8"},
+        {"search", "--model", none, "--library", "x", "--batch", "2"}}) {
+    const auto r = test::run_cli(old);
+    EXPECT_NE(r.rc, 0) << old[0] << ": " << r.output;
+    EXPECT_NE(r.output.find("transaxx: error "), std::string::npos) << old[0] << ": " << r.output;
+  }
+  const auto t = test::run_cli({"train", "--limit", "5", "--seed", "1", "--batch", "8", "--dataset", "folder", "--data",
+                                "/nonexistent", "--out", test::temp_dir("cli-train-old").string(), "--no-progress"});
+  EXPECT_NE(t.output.find("transaxx: error "), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("/nonexistent"), std::string::npos) << t.output;
+
+  if (!have_fmnist()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  // eval: --limit/--batch/--seed/--out and --test-limit/--eval-batch/--data-seed/--result.
+  const fs::path d = test::temp_dir("cli-names-eval");
+  const std::vector<std::string> base{"eval", "--model", kFmnistVit, "--exact8", "--calib-images", "32", "--json",
+                                      "--no-progress"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_json(a);
+  };
+  const Json n = with({"--test-limit", "64", "--eval-batch", "16", "--data-seed", "3", "--result",
+                       (d / "new.json").string()});
+  const Json o = with({"--limit", "64", "--batch", "16", "--seed", "3", "--out", (d / "old.json").string()});
+  ASSERT_TRUE(n.is_object() && o.is_object());
+  EXPECT_EQ(n["images"].get<int64_t>(), 64);
+  for (const char* k : {"top1", "top5", "images", "mode"}) EXPECT_EQ(n[k], o[k]) << k;
+  EXPECT_EQ(read_json_file(d / "new.json")["top1"], read_json_file(d / "old.json")["top1"]);
+
+  // layers: --images and --calib-images, the whole Layers JSON with histograms.
+  const Json ln = run_json({"layers", kFmnistVit, "--dataset", "fashion-mnist", "--calib-images", "16",
+                            "--data-seed", "2", "--json", "--no-progress"});
+  const Json lo = run_json({"layers", kFmnistVit, "--dataset", "fashion-mnist", "--images", "16", "--data-seed", "2",
+                            "--json", "--no-progress"});
+  EXPECT_EQ(ln, lo);
+  EXPECT_EQ(ln["images"].get<int64_t>(), 16);
+  ASSERT_EQ(ln["layers"].size(), kFmnistVitLayers);
+  EXPECT_TRUE(ln["layers"][0].contains("operands"));
+  EXPECT_EQ(macs_of(ln), macs_of(run_json({"layers", kFmnistVit, "--json", "--no-progress"})));
   fs::remove_all(d);
 }
