@@ -134,11 +134,7 @@ void add_characterize_commands(CLI::App& app) {
       std::cout << fmt::format("{} built, {} up to date, {} failed in {:.1f} s; library in {}\n", r.built, r.reused,
                                r.failures.size(), r.seconds, lb->out);
     }
-    if (!r.failures.empty()) {
-      std::string msg = fmt::format("{} multiplier(s) failed:", r.failures.size());
-      for (const auto& f : r.failures) msg += "\n  " + f;
-      throw Error("CLI-007", msg);
-    }
+    flows::check_build_failures(r);
   });
   auto* list = lib->add_subcommand("list", "Print a library's multipliers as a table");
   list->add_option("dir", lb->list_dir, "library folder")->default_str(lb->list_dir);

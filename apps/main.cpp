@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/commands.hpp"
+#include "apps/hints.hpp"
 #include "common/error.hpp"
 
 #ifndef AXX_VERSION
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   } catch (const axx::Error& e) {
     std::fprintf(stderr, "transaxx: error %s: %s\n", e.code().c_str(), e.what());
+    if (const axx::app::Hint* h = axx::app::find_hint(e.code())) std::fprintf(stderr, "hint: %s\n", h->text);
     return e.exit_code();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "transaxx: internal error: %s\n", e.what());

@@ -44,17 +44,22 @@ struct SplitMix64 {
 
 fs::path liberty_of(const CharacterizeOptions& o) { return o.liberty.empty() ? default_liberty_path() : o.liberty; }
 
+/// The stimulus file is not a readable .npy array of numbers (STIM-001).
+[[noreturn]] void unreadable_histogram(const fs::path& path, const Error& e) {
+  throw Error("STIM-001", fmt::format("stimulus histogram {}: {}", path.string(), e.what()));
+}
+
 std::vector<double> read_histogram(const fs::path& path) {
   NpyArray a;
   try {
     a = read_npy(path);
   } catch (const Error& e) {
-    throw Error("STIM-001", fmt::format("--stimulus {}: {}", path.string(), e.what()));
+    unreadable_histogram(path, e);
   }
   if (a.shape != std::vector<size_t>{256, 256}) {
     std::string s;
     for (size_t d : a.shape) s += (s.empty() ? "" : ", ") + std::to_string(d);
-    throw Error("STIM-001", fmt::format("--stimulus {}: shape is ({}); expected (256, 256): counts of operand "
+    throw Error("STIM-002", fmt::format("stimulus histogram {}: shape is ({}); expected (256, 256): counts of operand "
                                         "pairs, row = activation a, column = weight b",
                                         path.string(), s));
   }
@@ -62,18 +67,18 @@ std::vector<double> read_histogram(const fs::path& path) {
   try {
     h = a.to_double();
   } catch (const Error& e) {
-    throw Error("STIM-001", fmt::format("--stimulus {}: {}", path.string(), e.what()));
+    unreadable_histogram(path, e);
   }
   double sum = 0;
   for (size_t i = 0; i < h.size(); ++i) {
     if (!std::isfinite(h[i]) || h[i] < 0) {
-      throw Error("STIM-001", fmt::format("--stimulus {}: entry [{}][{}] is {}; a histogram needs finite, "
+      throw Error("STIM-003", fmt::format("stimulus histogram {}: entry [{}][{}] is {}; a histogram needs finite, "
                                           "non-negative counts",
                                           path.string(), i / 256, i % 256, h[i]));
     }
     sum += h[i];
   }
-  if (sum <= 0) throw Error("STIM-001", fmt::format("--stimulus {}: all counts are zero", path.string()));
+  if (sum <= 0) throw Error("STIM-004", fmt::format("stimulus histogram {}: all counts are zero", path.string()));
   return h;
 }
 
@@ -112,7 +117,7 @@ Json stimulus_json(const CharacterizeOptions& o) {
 std::string record_name(const CharacterizeOptions& o, const std::string& top) {
   const std::string name = o.name.empty() ? top : o.name;
   if (name.empty() || name.find('/') != std::string::npos || name[0] == '.' || name.size() > 200) {
-    throw Error("CHR-010", fmt::format("record name '{}' is not usable as a file name; give --name without '/' "
+    throw Error("CHR-012", fmt::format("record name '{}' is not usable as a file name; give a name without '/' "
                                        "and not starting with '.'",
                                        name));
   }
@@ -146,10 +151,11 @@ bool infer_signedness(const CharacterizeOptions& o, const DesignInfo& info, cons
 
 void validate_options(const CharacterizeOptions& o) {
   if (!(o.clock_mhz > 0) || !std::isfinite(o.clock_mhz)) {
-    throw Error("CHR-010", fmt::format("--clock-mhz {}: expected a positive frequency in MHz", o.clock_mhz));
+    throw Error("CHR-010", fmt::format("clock frequency {} MHz: expected a positive frequency in MHz", o.clock_mhz));
   }
   if (o.vectors < 10000 || o.vectors > 10000000) {
-    throw Error("CHR-010", fmt::format("--vectors {}: expected between 10000 and 10000000 operand pairs",
+    throw Error("CHR-011", fmt::format("{} operand pairs for the power simulation: expected between 10000 and "
+                                       "10000000",
                                        o.vectors));
   }
   if (o.stimulus != "uniform") read_histogram(o.stimulus);

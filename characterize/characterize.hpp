@@ -51,7 +51,8 @@ struct CharacterizeResult {
 };
 
 /// Characterizes one multiplier. Throws axx::Error (see yosys.hpp, verilator.hpp; "CHR-008"
-/// RTL and gate-level tables differ, naming the first pair; "STIM-001" bad stimulus).
+/// RTL and gate-level tables differ, naming the first pair; "CHR-012" record name unusable as a
+/// file name; "STIM-*" bad stimulus).
 CharacterizeResult characterize(const CharacterizeOptions& options);
 
 /// The key of everything a record depends on (sources, parameters, library, clock, stimulus,
@@ -59,7 +60,8 @@ CharacterizeResult characterize(const CharacterizeOptions& options);
 std::string characterize_inputs_key(const CharacterizeOptions& options, const std::string& name);
 
 /// Checks the options' values (clock, vectors, stimulus file) before any tool runs.
-/// Throws axx::Error "STIM-001" / "CHR-010".
+/// Throws axx::Error "CHR-010" (clock), "CHR-011" (vectors), "STIM-001" (not a readable .npy of
+/// numbers), "STIM-002" (not 256 x 256), "STIM-003" (negative or non-finite count), "STIM-004" (all zero).
 void validate_options(const CharacterizeOptions& options);
 
 /// A one-screen human-readable summary of a record.

@@ -38,7 +38,7 @@ std::vector<LibraryItem> items_from_folder(const fs::path& dir) {
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) {
-    throw Error("LIBR-001", fmt::format("folder '{}' has no .v or .sv files; give Verilog files or a folder of them",
+    throw Error("CHR-108", fmt::format("folder '{}' has no .v or .sv files; give Verilog files or a folder of them",
                                         dir.string()));
   }
   std::vector<LibraryItem> items;
@@ -106,7 +106,7 @@ std::vector<LibraryItem> collect_library_items(const std::vector<fs::path>& inpu
   if (inputs.empty()) {
     const fs::path dir = builtin_rtl_dir();
     if (!fs::is_directory(dir)) {
-      throw Error("LIBR-001", fmt::format("the built-in multipliers folder '{}' is missing; set TRANSAXX_RTL_DIR to "
+      throw Error("CHR-106", fmt::format("the built-in multipliers folder '{}' is missing; set TRANSAXX_RTL_DIR to "
                                           "the multipliers_rtl folder of the transaxx sources",
                                           dir.string()));
     }
@@ -126,7 +126,7 @@ std::vector<LibraryItem> collect_library_items(const std::vector<fs::path>& inpu
       it.options.name = in.stem().string();
       items.push_back(std::move(it));
     } else {
-      throw Error("LIBR-001", fmt::format("'{}' does not exist; give Verilog files or folders of them", in.string()));
+      throw Error("CHR-101", fmt::format("'{}' does not exist; give Verilog files or folders of them", in.string()));
     }
   }
   std::map<std::string, std::string> seen;
@@ -134,7 +134,7 @@ std::vector<LibraryItem> collect_library_items(const std::vector<fs::path>& inpu
     const std::string src = it.options.design.files.front().string();
     auto [pos, fresh] = seen.emplace(it.options.name, src);
     if (!fresh) {
-      throw Error("LIBR-001", fmt::format("two multipliers would both be named '{}' ({} and {}); names come from file "
+      throw Error("CHR-107", fmt::format("two multipliers would both be named '{}' ({} and {}); names come from file "
                                           "names, rename one",
                                           it.options.name, pos->second, src));
     }
@@ -217,9 +217,18 @@ Json write_library_index(const fs::path& out_dir, const std::vector<Json>& recor
   return lib;
 }
 
+void check_build_failures(const LibraryBuildResult& r) {
+  if (r.failures.empty()) return;
+  std::string list;
+  for (const auto& f : r.failures) list += "\n  " + f;
+  throw Error("CHR-104", fmt::format("{} multiplier(s) failed:{}", r.failures.size(), list));
+}
+
 LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (o.jobs < 1) throw UsageError("LIBR-003", fmt::format("-j {}: expected at least 1", o.jobs));
+  if (o.jobs < 1) {
+    throw UsageError("CHR-103", fmt::format("{} multipliers characterized at once: expected at least 1", o.jobs));
+  }
   validate_options(o.tech);
   ensure_writable_dir(o.out_dir);
   std::vector<LibraryItem> items = collect_library_items(o.inputs);
@@ -230,7 +239,7 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
       if (it == items.end()) {
         std::vector<std::string> names;
         for (const auto& i : items) names.push_back(i.options.name);
-        throw UsageError("LIBR-005", fmt::format("--only {}: no such multiplier in the inputs; valid names: {}", name,
+        throw UsageError("CHR-105", fmt::format("'{}': no such multiplier in the inputs; valid names: {}", name,
                                                  fmt::join(names, ", ")));
       }
       if (std::none_of(kept.begin(), kept.end(), [&](const LibraryItem& k) { return k.options.name == name; })) {

@@ -28,7 +28,7 @@ struct LibraryBuildOptions {
   std::filesystem::path out_dir;
   int jobs = 1;                               ///< multipliers characterized at once, >= 1
   /// Names to keep from the inputs (e.g. a few catalog lines); empty = all. An unknown name is
-  /// LIBR-005, listing the valid ones.
+  /// CHR-105, listing the valid ones.
   std::vector<std::string> only;
   /// liberty, clock, stimulus, vectors, seed, force; is_signed applies to files and folders
   /// (catalog lines carry their own signedness)
@@ -47,12 +47,16 @@ std::filesystem::path builtin_rtl_dir();
 
 /// The items a build would characterize (folders and catalogs expanded, the built-in catalog
 /// when empty).
-/// Throws axx::Error "LIBR-001" (missing input, duplicate names, empty folder).
+/// Throws axx::Error "CHR-101" (missing input), "CHR-106" (no built-in folder), "CHR-107"
+/// (duplicate names), "CHR-108" (folder without Verilog files), CAT-* (bad catalog).
 std::vector<LibraryItem> collect_library_items(const std::vector<std::filesystem::path>& inputs);
 
 /// Builds the library. Failures of single multipliers do not stop the others; they are listed
 /// in the result and the index holds the multipliers that succeeded.
 LibraryBuildResult build_library(const LibraryBuildOptions& options);
+
+/// Throws axx::Error "CHR-104" listing the failed multipliers when a build had failures.
+void check_build_failures(const LibraryBuildResult& result);
 
 /// Rewrites library.json, library.csv and library.svg from records (Pareto flags, relative power).
 Json write_library_index(const std::filesystem::path& out_dir, const std::vector<Json>& records,

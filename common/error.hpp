@@ -2,7 +2,7 @@
 //
 // Library code throws axx::Error; only main() turns it into an exit code (1 for a failure,
 // 2 for bad usage) and a one-line message. Every error carries a code "<MODULE>-<NNN>"
-// (for example "CHR-004") so tests can assert the code rather than the wording, and the
+// (for example "IO-002") so tests can assert the code rather than the wording, and the
 // message names the object (file, module, port, field) and says what the user can do.
 #pragma once
 
@@ -13,7 +13,7 @@ namespace axx {
 
 class Error : public std::runtime_error {
  public:
-  /// code: "<MODULE>-<NNN>", e.g. "CHR-004". message: one or more lines, first line self-contained.
+  /// code: "<MODULE>-<NNN>", e.g. "IO-002". message: one or more lines, first line self-contained.
   Error(std::string code, const std::string& message)
       : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const noexcept { return code_; }

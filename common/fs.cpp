@@ -18,6 +18,12 @@ namespace axx {
 
 namespace {
 std::string errno_text() { return std::strerror(errno); }
+
+/// Writing the temporary file's bytes failed (write or sync): removes it and throws IO-005.
+[[noreturn]] void write_failed(const fs::path& path, const fs::path& tmp, const std::string& why) {
+  ::unlink(tmp.c_str());
+  throw Error("IO-005", fmt::format("cannot write '{}': {}", path.string(), why));
+}
 }  // namespace
 
 void write_file_atomic(const fs::path& path, std::string_view data) {
@@ -34,7 +40,7 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
                                          counter.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw Error("IO-001", fmt::format("cannot write '{}': {}; choose a writable output folder",
+    throw Error("IO-004", fmt::format("cannot write '{}': {}; choose a writable output folder",
                                       path.string(), errno_text()));
   }
   size_t done = 0;
@@ -44,19 +50,15 @@ void write_file_atomic(const fs::path& path, std::string_view data) {
       if (errno == EINTR) continue;
       const std::string why = errno_text();
       ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error("IO-001", fmt::format("cannot write '{}': {}", path.string(), why));
+      write_failed(path, tmp, why);
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    throw Error("IO-001", fmt::format("cannot write '{}': {}", path.string(), errno_text()));
-  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) write_failed(path, tmp, errno_text());
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = errno_text();
     ::unlink(tmp.c_str());
-    throw Error("IO-001", fmt::format("cannot rename into '{}': {}", path.string(), why));
+    throw Error("IO-006", fmt::format("cannot rename into '{}': {}", path.string(), why));
   }
 }
 
@@ -75,7 +77,7 @@ std::string read_file(const fs::path& path) {
 void ensure_writable_dir(const fs::path& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    throw Error("IO-003", fmt::format("output folder '{}' is a file; give a folder path", dir.string()));
+    throw Error("IO-007", fmt::format("output folder '{}' is a file; give a folder path", dir.string()));
   }
   fs::create_directories(dir, ec);
   if (ec) {
@@ -86,7 +88,7 @@ void ensure_writable_dir(const fs::path& dir) {
   const fs::path probe = dir / fmt::format(".axx_write_probe.{}", ::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    throw Error("IO-003", fmt::format("output folder '{}' is not writable: {}; choose a writable folder",
+    throw Error("IO-008", fmt::format("output folder '{}' is not writable: {}; choose a writable folder",
                                       dir.string(), errno_text()));
   }
   ::close(fd);

@@ -13,14 +13,17 @@ namespace axx {
 namespace fs = std::filesystem;
 
 /// Writes `data` to `path` through a temporary file in the same folder and a rename.
-/// Creates missing parent folders. Throws axx::Error "IO-001" when the folder is not writable.
+/// Creates missing parent folders. Throws axx::Error "IO-001" when the folder cannot be created,
+/// "IO-004" when the file cannot be created in it, "IO-005" when writing fails, "IO-006" when
+/// the rename fails.
 void write_file_atomic(const fs::path& path, std::string_view data);
 
 /// Reads a whole file. Throws axx::Error "IO-002" naming the file when it cannot be read.
 std::string read_file(const fs::path& path);
 
 /// Creates `dir` (and parents) and checks that a file can be created inside it.
-/// Throws axx::Error "IO-003" naming the folder and the reason otherwise.
+/// Throws axx::Error naming the folder and the reason otherwise: "IO-003" cannot be created,
+/// "IO-007" is a file, "IO-008" not writable.
 void ensure_writable_dir(const fs::path& dir);
 
 /// Last `max_lines` lines of a text file (for showing a failed tool's log); "" if unreadable.

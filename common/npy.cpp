@@ -43,7 +43,7 @@ std::vector<double> NpyArray::to_double() const {
   const char kind = descr.size() >= 2 ? descr[1] : '?';
   const size_t bytes = dtype_size(descr);
   if (descr[0] == '>' && bytes > 1) {
-    throw Error("NPY-003", fmt::format("big-endian dtype '{}' is not supported; save with '<' byte order",
+    throw Error("NPY-004", fmt::format("big-endian dtype '{}' is not supported; save with '<' byte order",
                                        descr));
   }
   for (size_t i = 0; i < n; ++i) {

@@ -19,7 +19,7 @@ struct NpyArray {
 
   size_t size() const;         ///< number of elements (product of shape)
   /// Elements as doubles in C order; supports bool, (u)int8/16/32/64, float32/64.
-  /// Throws axx::Error "NPY-003" for other dtypes.
+  /// Throws axx::Error "NPY-003" for other dtypes, "NPY-004" for big-endian ones.
   std::vector<double> to_double() const;
 };
 

@@ -31,6 +31,10 @@ bool is_executable_file(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
 }
 
+[[noreturn]] void wait_failed(const std::string& program) {
+  throw Error("PROC-006", fmt::format("waiting for '{}' failed", program));
+}
+
 }  // namespace
 
 std::string find_program(const std::string& name) {
@@ -70,7 +74,7 @@ std::string quote_command(const std::vector<std::string>& argv) {
 }
 
 int run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
-  if (argv.empty()) throw Error("PROC-001", "internal: empty command");
+  if (argv.empty()) throw Error("PROC-003", "internal: empty command");
   const std::string exe = find_program(argv[0]);
   if (exe.empty()) {
     throw Error("PROC-001", fmt::format("cannot start '{}': not found on PATH", argv[0]));
@@ -97,7 +101,7 @@ int run_process(const std::vector<std::string>& argv, const ProcessOptions& opti
                                (options.cwd.empty() ? "" : "\n# cwd: " + options.cwd.string()) + "\n";
     log_fd = ::open(options.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0) {
-      throw Error("PROC-001", fmt::format("cannot create log file '{}': {}", options.log.string(),
+      throw Error("PROC-004", fmt::format("cannot create log file '{}': {}", options.log.string(),
                                           std::strerror(errno)));
     }
     if (::write(log_fd, header.data(), header.size()) < 0) { /* the log is best effort */ }
@@ -109,7 +113,7 @@ int run_process(const std::vector<std::string>& argv, const ProcessOptions& opti
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log_fd);
-    throw Error("PROC-001", fmt::format("cannot start '{}': fork failed: {}", argv[0], std::strerror(errno)));
+    throw Error("PROC-005", fmt::format("cannot start '{}': fork failed: {}", argv[0], std::strerror(errno)));
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -130,13 +134,13 @@ int run_process(const std::vector<std::string>& argv, const ProcessOptions& opti
     for (;;) {
       const pid_t r = ::waitpid(pid, &status, WNOHANG);
       if (r == pid) break;
-      if (r < 0 && errno != EINTR) throw Error("PROC-001", fmt::format("waiting for '{}' failed", argv[0]));
+      if (r < 0 && errno != EINTR) wait_failed(argv[0]);
       options.on_tick();
       std::this_thread::sleep_for(period);
     }
   } else {
     while (::waitpid(pid, &status, 0) < 0) {
-      if (errno != EINTR) throw Error("PROC-001", fmt::format("waiting for '{}' failed", argv[0]));
+      if (errno != EINTR) wait_failed(argv[0]);
     }
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);

@@ -32,7 +32,8 @@ struct ProcessOptions {
 
 /// Runs argv[0] (looked up on PATH) with the arguments and waits. Returns the exit status
 /// (128 + signal number when killed by a signal). Throws axx::Error "PROC-001" when the
-/// program cannot be started. The child is killed if this process dies.
+/// program is not found, "PROC-004" when the log cannot be created, "PROC-005" when it cannot be
+/// started, "PROC-006" when waiting for it fails. The child is killed if this process dies.
 int run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 /// Runs a program (e.g. `tool --version`) and returns the first line it printed, without the

@@ -79,8 +79,15 @@ class StageDisplay {
 fs::path self_exe() {
   std::error_code ec;
   fs::path p = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw Error("FLOW-010", "cannot find the transaxx program (/proc/self/exe); give its path");
+  if (ec) throw Error("FLOW-021", "cannot find the transaxx program (/proc/self/exe); give its path");
   return p;
+}
+
+/// Stage `stage` needs the results of stage `needed`, which has not run in `flow_dir` (FLOW-004).
+[[noreturn]] void needs_earlier_stage(const std::string& stage, const std::string& needed, const fs::path& flow_dir) {
+  throw Error("FLOW-004", fmt::format("stage '{}' needs the results of stage '{}', which has not run in {}; run the "
+                                      "flow from stage '{}' (or the whole flow)",
+                                      stage, needed, flow_dir.string(), needed));
 }
 
 Json read_stage_record(const fs::path& dir) {
@@ -108,11 +115,7 @@ StageContext::StageContext(const FlowSpec& spec, fs::path flow_dir, std::string 
       on_log_(std::move(on_log)) {}
 
 const Json& StageContext::outputs_of(const std::string& stage) const {
-  if (!upstream_ || !upstream_->contains(stage)) {
-    throw Error("FLOW-004", fmt::format("stage '{}' needs the results of stage '{}', which has not run in {}; run the "
-                                        "flow from an earlier stage",
-                                        stage_, stage, flow_dir_.string()));
-  }
+  if (!upstream_ || !upstream_->contains(stage)) needs_earlier_stage(stage_, stage, flow_dir_);
   return upstream_->at(stage).at("outputs");
 }
 
@@ -152,11 +155,11 @@ fs::path flow_run_dir(const FlowSpec& spec, const FlowRunOptions& o) {
 
 FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
   const std::vector<StageDef> stages = flow_stages();
-  auto index_of = [&](const std::string& name, const char* option) -> int {
+  auto index_of = [&](const std::string& name, const char* role) -> int {
     for (size_t i = 0; i < stages.size(); ++i) {
       if (stages[i].name == name) return int(i);
     }
-    throw UsageError("FLOW-005", fmt::format("{} {}: no such stage; the stages are {}", option, name,
+    throw UsageError("FLOW-005", fmt::format("{} '{}': no such stage; the stages are {}", role, name,
                                              [&] {
                                                std::string s;
                                                for (const auto& st : stages) s += (s.empty() ? "" : ", ") + st.name;
@@ -165,13 +168,16 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
   };
   int first = 0, last = int(stages.size()) - 1;
   if (!o.only.empty()) {
-    if (!o.from.empty() || !o.to.empty()) throw UsageError("FLOW-005", "--only excludes --from and --to");
-    first = last = index_of(o.only, "--only");
+    if (!o.from.empty() || !o.to.empty()) {
+      throw UsageError("FLOW-018", "a single stage to run excludes a first and a last stage; give one or the other");
+    }
+    first = last = index_of(o.only, "the stage to run");
   }
-  if (!o.from.empty()) first = index_of(o.from, "--from");
-  if (!o.to.empty()) last = index_of(o.to, "--to");
+  if (!o.from.empty()) first = index_of(o.from, "the first stage");
+  if (!o.to.empty()) last = index_of(o.to, "the last stage");
   if (first > last) {
-    throw UsageError("FLOW-005", fmt::format("--from {} comes after --to {}", stages[first].name, stages[last].name));
+    throw UsageError("FLOW-019", fmt::format("the first stage '{}' comes after the last stage '{}'", stages[first].name,
+                                             stages[last].name));
   }
 
   FlowRunResult result;
@@ -209,11 +215,7 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
       continue;
     }
     for (const auto& r : st.reads) {
-      if (!records.contains(r)) {
-        throw Error("FLOW-004", fmt::format("stage '{}' needs stage '{}', which has not run in {}; run the flow from "
-                                            "'{}' (or without --from/--only)",
-                                            st.name, r, result.dir.string(), r));
-      }
+      if (!records.contains(r)) needs_earlier_stage(st.name, r, result.dir);
     }
     bool up_to_date = !o.force && !previous.is_null() && previous.value("inputs_sha256", "") == hash;
     if (up_to_date && st.required_files) {

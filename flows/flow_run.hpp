@@ -96,7 +96,8 @@ struct FlowRunResult {
 };
 
 /// Runs the selected stages in order. Throws FLOW-004 (an earlier stage needed by the selection
-/// has not run), FLOW-005 (unknown stage name in from/to/only), FLOW-010 (a command failed).
+/// has not run), FLOW-005 (unknown stage name in from/to/only), FLOW-018 (only with from or to),
+/// FLOW-019 (from after to), FLOW-010 (a command failed), FLOW-021 (no path to the program).
 FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& options);
 
 /// <runs>/<flow>/ of a spec (options.runs, else [flow] runs, relative to the current folder).

@@ -225,7 +225,7 @@ FlowSpec parse_flow(const std::string& text, const std::string& origin, const fs
   for (auto&& [tkey, tnode] : doc) {
     const std::string tname(tkey.str());
     if (std::find(tables.begin(), tables.end(), tname) == tables.end() || !tnode.is_table()) {
-      throw UsageError("FLOW-002", fmt::format("{}: unknown {} '{}'{}; the tables are [{}]", where(origin, tkey.source()),
+      throw UsageError("FLOW-008", fmt::format("{}: unknown {} '{}'{}; the tables are [{}]", where(origin, tkey.source()),
                                                tnode.is_table() ? "table" : "top-level key", tname,
                                                did_you_mean(tname, tables), fmt::join(tables, "], [")));
     }
@@ -249,27 +249,27 @@ FlowSpec parse_flow(const std::string& text, const std::string& origin, const fs
   spec.name = spec.settings["flow"]["name"].get<std::string>();
   if (spec.name.empty()) spec.name = fs::path(origin).stem().string();
   if (spec.name.empty() || spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == "..") {
-    throw UsageError("FLOW-003", fmt::format("{}: [flow] name '{}': expected a folder name without '/'", origin,
+    throw UsageError("FLOW-013", fmt::format("{}: [flow] name '{}': expected a folder name without '/'", origin,
                                              spec.name));
   }
   spec.settings["flow"]["name"] = spec.name;
   const Json& m = spec.settings["model"];
   if (m["file"].get<std::string>().empty() && !m["train"].get<bool>()) {
-    throw UsageError("FLOW-003", fmt::format("{}: [model] needs file = \"model.safetensors\" or train = true", origin));
+    throw UsageError("FLOW-014", fmt::format("{}: [model] needs file = \"model.safetensors\" or train = true", origin));
   }
   if (!m["file"].get<std::string>().empty() && m["train"].get<bool>()) {
-    throw UsageError("FLOW-003", fmt::format("{}: [model] has both file and train = true; keep one", origin));
+    throw UsageError("FLOW-015", fmt::format("{}: [model] has both file and train = true; keep one", origin));
   }
   if (m["train"].get<bool>() && m["preset"].get<std::string>().empty()) {
-    throw UsageError("FLOW-003", fmt::format("{}: [model] train = true needs preset = \"vit_fmnist\" (or another "
-                                             "preset of `transaxx train --help`)",
+    throw UsageError("FLOW-016", fmt::format("{}: [model] train = true needs preset = \"vit_fmnist\" (or another "
+                                             "preset that `transaxx train` offers)",
                                              origin));
   }
   for (const auto& c : spec.settings["search"]["compare"]) {
     static const std::vector<std::string> algos = {"mcts", "nsga2", "random", "greedy"};
     const std::string a = c.get<std::string>();
     if (std::find(algos.begin(), algos.end(), a) == algos.end()) {
-      throw UsageError("FLOW-003", fmt::format("{}: [search] compare: unknown algorithm '{}'{}; valid: {}", origin, a,
+      throw UsageError("FLOW-017", fmt::format("{}: [search] compare: unknown algorithm '{}'{}; valid: {}", origin, a,
                                                did_you_mean(a, algos), fmt::join(algos, ", ")));
     }
   }
@@ -278,7 +278,7 @@ FlowSpec parse_flow(const std::string& text, const std::string& origin, const fs
 
 FlowSpec load_flow(const fs::path& path) {
   if (!fs::exists(path)) {
-    throw UsageError("FLOW-001", fmt::format("flow file '{}' does not exist; examples/demo/flow.toml is one to start "
+    throw UsageError("FLOW-011", fmt::format("flow file '{}' does not exist; examples/demo/flow.toml is one to start "
                                              "from",
                                              path.string()));
   }

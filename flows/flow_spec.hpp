@@ -16,7 +16,7 @@
 //   [report]      title
 //
 // Paths are relative to the flow file's folder. Unknown tables or keys (typos) and values of the
-// wrong type or range are errors naming the file, line and key (FLOW-001..003).
+// wrong type or range are errors naming the file, line and key (FLOW-001..003, FLOW-008).
 #pragma once
 
 #include <filesystem>
@@ -54,8 +54,10 @@ struct FlowSpec {
 };
 
 /// Reads and validates a flow file. Throws UsageError FLOW-001 (not TOML: line and column),
-/// FLOW-002 (unknown table or key, with its line and the valid names), FLOW-003 (a value of the
-/// wrong type or out of range, with its line and what is expected), IO-* when unreadable.
+/// FLOW-002 / FLOW-008 (unknown key / table, with its line and the valid names), FLOW-003 (a
+/// value of the wrong type or out of range, with its line and what is expected), FLOW-011 (no
+/// such file), FLOW-013..017 (flow name, [model] file/train/preset, [search] compare), IO-*
+/// when unreadable.
 FlowSpec load_flow(const std::filesystem::path& path);
 /// Same from text (`origin` names it in messages; paths are resolved against `base_dir`).
 FlowSpec parse_flow(const std::string& text, const std::string& origin, const std::filesystem::path& base_dir);

@@ -46,7 +46,7 @@ StageDef hwgen_stage() {
     Json shapes{{"layers", Json::array()}};
     for (const auto& l : layers.at("layers")) {
       if (!l.contains("m") || !l.contains("k") || !l.contains("n")) {
-        throw Error("FLOW-007", fmt::format("{}: layer '{}' has no GEMM shape (m, k, n); rerun the calibrate stage "
+        throw Error("FLOW-020", fmt::format("{}: layer '{}' has no GEMM shape (m, k, n); rerun the calibrate stage "
                                             "with this version of transaxx",
                                             ctx.outputs_of("calibrate").at("layers").get<std::string>(),
                                             l.value("name", "?")));

@@ -121,12 +121,24 @@ const CatalogEntry* find_entry(const std::vector<CatalogEntry>& catalog, const s
   return nullptr;
 }
 
+const FamilySpec& family_or_throw(std::string_view name, const std::string& where) {
+  if (const FamilySpec* f = find_family(name)) return *f;
+  const std::string at = where.empty() ? std::string() : where + ": field 'family': ";
+  throw Error("CAT-004", fmt::format("{}unknown multiplier family '{}'; valid families: {}", at, name,
+                                     fmt::join(family_names(), ", ")));
+}
+
+void throw_missing_parameter(std::string_view name, const FamilySpec* family) {
+  throw Error("CAT-018", family == nullptr
+                             ? fmt::format("parameter {} is missing; every knob of the family must be "
+                                           "given in the catalog's params field",
+                                           name)
+                             : fmt::format("parameter {} of family '{}' is missing; its parameters: {}", name,
+                                           family->name, knob_list(*family)));
+}
+
 void validate_params(const std::string& family, const ParamList& params) {
-  const FamilySpec* f = find_family(family);
-  if (f == nullptr) {
-    throw Error("CAT-004", fmt::format("unknown multiplier family '{}'; valid families: {}", family,
-                                       fmt::join(family_names(), ", ")));
-  }
+  const FamilySpec* f = &family_or_throw(family);
   for (size_t i = 0; i < params.size(); ++i) {
     const auto& [name, value] = params[i];
     const KnobSpec* spec = nullptr;
@@ -153,11 +165,7 @@ void validate_params(const std::string& family, const ParamList& params) {
   for (const auto& k : f->knobs) {
     bool given = false;
     for (const auto& p : params) given = given || p.first == k.name;
-    if (!given) {
-      throw Error("CAT-018", fmt::format("parameter {} of family '{}' is missing; its "
-                                         "parameters: {}",
-                                         k.name, family, knob_list(*f)));
-    }
+    if (!given) throw_missing_parameter(k.name, f);
   }
   if (f->cross_check != nullptr) {
     const std::string problem = f->cross_check(Knobs(params));
@@ -199,11 +207,7 @@ std::vector<CatalogEntry> parse_catalog(std::istream& in, const std::filesystem:
                                          "bam_u8_v4",
                                          where, e.name));
     }
-    const FamilySpec* f = find_family(e.family);
-    if (f == nullptr) {
-      throw Error("CAT-004", fmt::format("{}: field 'family' is '{}'; valid families: {}", where, e.family,
-                                         fmt::join(family_names(), ", ")));
-    }
+    const FamilySpec* f = &family_or_throw(e.family, where);
     if (signedness == "signed") {
       e.is_signed = true;
     } else if (signedness != "unsigned") {

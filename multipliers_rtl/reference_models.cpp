@@ -23,9 +23,7 @@ int64_t Knobs::at(std::string_view name) const {
   for (const auto& [key, value] : params_) {
     if (key == name) return value;
   }
-  throw Error("CAT-018", fmt::format("parameter {} is missing; every knob of the family must be "
-                                     "given in the catalog's params field",
-                                     name));
+  throw_missing_parameter(name, nullptr);
 }
 
 namespace {
@@ -470,12 +468,6 @@ const FamilySpec* find_family(std::string_view name) {
 }
 
 namespace {
-
-const FamilySpec& family_or_throw(const std::string& name) {
-  if (const FamilySpec* f = find_family(name)) return *f;
-  throw Error("CAT-004",
-              fmt::format("unknown multiplier family '{}'; valid families: {}", name, fmt::join(family_names(), ", ")));
-}
 
 int32_t to_output(int64_t value, bool is_signed) {
   // o is 16 bits wide: the family arithmetic is taken mod 2^16, as the hardware does.

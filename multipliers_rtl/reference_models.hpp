@@ -67,6 +67,12 @@ struct FamilySpec {
 const std::vector<FamilySpec>& family_table();
 /// The row named `name`, or nullptr.
 const FamilySpec* find_family(std::string_view name);
+/// The row named `name`; else throws axx::Error "CAT-004" listing the valid families. `where`
+/// ("catalog.csv:12") names the catalog line whose field 'family' it is, when there is one.
+const FamilySpec& family_or_throw(std::string_view name, const std::string& where = {});
+/// Throws axx::Error "CAT-018": parameter `name` is not given; `family` (nullptr when not
+/// known) names the family and its parameters.
+[[noreturn]] void throw_missing_parameter(std::string_view name, const FamilySpec* family);
 
 /// The value the LUT stores for the raw patterns a and b: the signed value of the 16-bit
 /// output o for signed designs (a and b read as int8), the unsigned value otherwise.

@@ -48,7 +48,7 @@ std::vector<double> EvalContext::evaluate(const std::vector<Config>& configs) {
     if (replayed_ < int64_t(replay_.size())) {
       const EvalRecord& r = replay_[size_t(replayed_)];
       if (config_key(r.config) != config_key(fresh[pos])) {
-        throw Error("SRC-009", fmt::format("the checkpoint does not match this search: evaluation "
+        throw Error("SRC-016", fmt::format("the checkpoint does not match this search: evaluation "
                                            "{} was [{}] but the search now asks for [{}]; it was "
                                            "written by another version or other options — delete "
                                            "it or run without resume",
@@ -68,7 +68,7 @@ std::vector<double> EvalContext::evaluate(const std::vector<Config>& configs) {
     }
     for (size_t i = 0; i < n; ++i) {
       if (!std::isfinite(acc[i])) {
-        throw Error("SRC-011", fmt::format("the evaluator returned a non-finite accuracy for "
+        throw Error("SRC-027", fmt::format("the evaluator returned a non-finite accuracy for "
                                            "configuration [{}]",
                                            config_key(chunk[i])));
       }

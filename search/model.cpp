@@ -32,12 +32,14 @@ std::vector<std::string> ModelLayers::names() const {
 
 namespace {
 
+/// A model's layer list is malformed.
 [[noreturn]] void bad_layers(const std::string& where, const std::string& field, const std::string& what) {
   throw Error("SRC-004", fmt::format("{}: field '{}' {}", where, field, what));
 }
 
+/// A sensitivity table is malformed.
 [[noreturn]] void bad_sens(const std::string& where, const std::string& field, const std::string& what) {
-  throw Error("SRC-007", fmt::format("{}: field '{}' {}", where, field, what));
+  throw Error("SRC-025", fmt::format("{}: field '{}' {}", where, field, what));
 }
 
 std::vector<double> histogram(const Json& j, const std::string& where, const std::string& field) {
@@ -210,7 +212,7 @@ void check_sensitivity_matches(const SensitivityTable& s, const ModelLayers& m) 
   }
   for (const auto& [layer, row] : s.drops) {
     if (m.find(layer) < 0) {
-      throw Error("SRC-007", fmt::format("the sensitivity table names layer '{}', which model '{}' "
+      throw Error("SRC-026", fmt::format("the sensitivity table names layer '{}', which model '{}' "
                                          "does not have (a table of another model?); layers: {}",
                                          layer, m.model, join_names(m.names())));
     }

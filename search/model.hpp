@@ -64,7 +64,7 @@ struct SensitivityTable {
   std::optional<double> drop(const std::string& layer, const std::string& mult) const;
 };
 
-/// Throws SRC-007 naming the field when malformed. Also reads the output of `transaxx
+/// Throws SRC-025 naming the field when malformed. Also reads the output of `transaxx
 /// sensitivity` as it is (a "rows" list: drop = drop_top1, base = baseline.exact8_top1, model =
 /// model_id), so that file can be passed to the search directly.
 SensitivityTable parse_sensitivity(const Json& j, const std::string& where = "sensitivity");
@@ -72,7 +72,8 @@ SensitivityTable load_sensitivity(const std::filesystem::path& path);
 Json to_json(const SensitivityTable& s);
 
 /// Checks that every layer named in `s` exists in `m` (and that the model names agree when both
-/// are set). Throws SRC-007 listing the valid layer names: the table belongs to another model.
+/// are set): SRC-007 when the model names differ, SRC-026 listing the valid layer names when it
+/// names a layer the model lacks. Either way the table belongs to another model.
 void check_sensitivity_matches(const SensitivityTable& s, const ModelLayers& m);
 
 /// "a, b, c" (first 40 names, then "… and N more").

@@ -7,6 +7,12 @@
 
 namespace axx::search {
 
+void throw_config_size_mismatch(size_t got, const ModelLayers& layers) {
+  throw Error("SRC-005", fmt::format("a configuration has {} layers but model '{}' has {}; it "
+                                     "belongs to another model",
+                                     got, layers.model, layers.layers.size()));
+}
+
 PowerModel::PowerModel(const MultiplierLibrary& lib, const ModelLayers& layers, const std::string& exact)
     : lib_(&lib), layers_(&layers) {
   exact_ = lib.find(exact);
@@ -24,10 +30,7 @@ double PowerModel::layer_energy_pj(int layer, int mult) const {
 }
 
 PowerEstimate PowerModel::estimate(const std::vector<int>& mult_per_layer) const {
-  if (mult_per_layer.size() != layers_->layers.size()) {
-    throw Error("SRC-005", fmt::format("a configuration has {} layers but model '{}' has {}", mult_per_layer.size(),
-                                       layers_->model, layers_->layers.size()));
-  }
+  if (mult_per_layer.size() != layers_->layers.size()) throw_config_size_mismatch(mult_per_layer.size(), *layers_);
   PowerEstimate p;
   for (size_t l = 0; l < mult_per_layer.size(); ++l) p.energy_pj += layer_energy_pj(int(l), mult_per_layer[l]);
   p.exact_energy_pj = exact_energy_pj_;

@@ -21,6 +21,10 @@ struct PowerEstimate {
   double relative = 0;         ///< energy_pj / exact_energy_pj (1 = all exact)
 };
 
+/// Throws SRC-005: a configuration of `got` layers for a model of another size (a configuration
+/// of another model).
+[[noreturn]] void throw_config_size_mismatch(size_t got, const ModelLayers& layers);
+
 class PowerModel {
  public:
   /// `exact` names the reference multiplier of "all-exact" (docs/architecture.md: "exact" = exact_s8).

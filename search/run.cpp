@@ -19,16 +19,13 @@ namespace {
 void validate(const SearchOptions& o) {
   if (o.budget < 1) {
     throw Error("SRC-001", fmt::format("the search budget is {}; give at least 1 configuration to "
-                                       "score (--budget N)",
+                                       "score",
                                        o.budget));
   }
-  if (o.library.multipliers.empty()) {
-    throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
-                                       "'transaxx library' before searching",
-                                       o.library.dir.string()));
-  }
+  if (o.library.multipliers.empty()) throw_empty_library(o.library.dir);
   find_algorithm(o.algo);
   for (const auto& a : o.compare) find_algorithm(a);
+  // A search option out of range.
   auto bad = [](const std::string& what) { throw Error("SRC-014", what); };
   if (o.batch < 1) bad(fmt::format("batch is {}; it must be ≥ 1", o.batch));
   if (!(o.mcts.exploration >= 0))
@@ -93,7 +90,7 @@ std::vector<EvalRecord> load_checkpoint(const fs::path& path, const std::string&
   try {
     j = read_json_file(path);
   } catch (const Error& e) {
-    throw Error("SRC-009",
+    throw Error("SRC-015",
                 fmt::format("cannot read checkpoint {}: {}; delete it to start over", path.string(), e.what()));
   }
   auto bad = [&](const std::string& what) {

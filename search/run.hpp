@@ -84,6 +84,8 @@ struct SearchResult {
 
 /// Validates the options (SRC-001 budget < 1, SRC-002 empty library, SRC-010 unknown algorithm,
 /// SRC-013 evaluator of another model, SRC-014 other bad values), builds the space and runs.
+/// While running: SRC-011 / SRC-027 the evaluator returned the wrong count / a non-finite
+/// accuracy, SRC-016 a resumed checkpoint the search does not replay.
 SearchResult run_search(const SearchOptions& opts, Evaluator& evaluator);
 
 /// Runs one algorithm on a built space (no files unless `dir` is set). Used by run_search.
@@ -91,8 +93,8 @@ AlgorithmRun run_algorithm(const std::string& algo, const SearchOptions& opts, c
                            Evaluator& evaluator, const std::filesystem::path& dir);
 
 /// Checkpoint I/O. The fingerprint covers everything that determines the trajectory (problem,
-/// algorithm, seed, budget, batch, tuning); load_checkpoint throws SRC-008 when it differs and
-/// SRC-009 when the file is malformed.
+/// algorithm, seed, budget, batch, tuning); load_checkpoint throws SRC-008 when it differs,
+/// SRC-015 when the file cannot be read and SRC-009 when it is malformed.
 std::string search_fingerprint(const std::string& algo, const SearchOptions& opts, const SearchSpace& space);
 void write_checkpoint(const std::filesystem::path& path, const std::string& algo, const std::string& fingerprint,
                       const SearchSpace& space, const std::vector<EvalRecord>& log, bool complete);

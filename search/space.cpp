@@ -68,18 +68,20 @@ void error_features(const MultiplierInfo& m, const std::vector<double>& a_hist, 
   }
 }
 
+void throw_empty_library(const std::filesystem::path& dir) {
+  throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
+                                     "'transaxx library' before searching",
+                                     dir.string()));
+}
+
 SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& layers, const SensitivityTable* sens,
                                const SpaceOptions& opts) {
-  if (lib.multipliers.empty()) {
-    throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
-                                       "'transaxx library' before searching",
-                                       lib.dir.string()));
-  }
+  if (lib.multipliers.empty()) throw_empty_library(lib.dir);
   if (layers.layers.empty()) {
-    throw Error("SRC-004", fmt::format("model '{}' has no approximable layers to search", layers.model));
+    throw Error("SRC-018", fmt::format("model '{}' has no approximable layers to search", layers.model));
   }
   if (opts.max_candidates == 1 || opts.max_candidates < 0) {
-    throw Error("SRC-014", fmt::format("max_candidates is {}; use 0 (no cap) or ≥ 2", opts.max_candidates));
+    throw Error("SRC-019", fmt::format("max_candidates is {}; use 0 (no cap) or ≥ 2", opts.max_candidates));
   }
   if (sens) check_sensitivity_matches(*sens, layers);
   SearchSpace s(lib, layers, opts);
@@ -93,7 +95,7 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
     }
   }
   if (eligible.size() < 2) {
-    throw Error("SRC-002", fmt::format("the library {} has no approximate multiplier of the "
+    throw Error("SRC-017", fmt::format("the library {} has no approximate multiplier of the "
                                        "requested signedness besides '{}'; nothing to search",
                                        lib.dir.string(), opts.exact));
   }
@@ -186,14 +188,10 @@ Config SearchSpace::all_cheapest() const {
 }
 
 void SearchSpace::check(const Config& c) const {
-  if (c.size() != cands_.size()) {
-    throw Error("SRC-005", fmt::format("a configuration has {} layers but model '{}' has {}; it "
-                                       "belongs to another model",
-                                       c.size(), layers_->model, cands_.size()));
-  }
+  if (c.size() != cands_.size()) throw_config_size_mismatch(c.size(), *layers_);
   for (size_t l = 0; l < c.size(); ++l) {
     if (c[l] < 0 || size_t(c[l]) >= cands_[l].size()) {
-      throw Error("SRC-006", fmt::format("layer '{}': candidate index {} is out of range (0..{})",
+      throw Error("SRC-024", fmt::format("layer '{}': candidate index {} is out of range (0..{})",
                                          layers_->layers[l].name, c[l], cands_[l].size() - 1));
     }
   }
@@ -242,9 +240,8 @@ Json SearchSpace::to_approx_config(const Config& c) const {
 }
 
 Config SearchSpace::from_approx_config(const Json& j) const {
-  if (!j.is_object() || !j.contains("version") || j["version"] != 1) {
-    throw Error("SRC-005", "approximation config: field 'version' must be 1");
-  }
+  auto malformed = [](const std::string& what) { throw Error("SRC-023", "approximation config: " + what); };
+  if (!j.is_object() || !j.contains("version") || j["version"] != 1) malformed("field 'version' must be 1");
   std::string def = j.value("default", std::string("exact"));
   const std::string& exact_name = lib_->multipliers[size_t(power_.exact_index())].name;
   auto resolve = [&](size_t l, const std::string& name) -> int {
@@ -265,17 +262,16 @@ Config SearchSpace::from_approx_config(const Json& j) const {
   Config c(cands_.size());
   std::vector<bool> set(cands_.size(), false);
   if (j.contains("layers")) {
-    if (!j["layers"].is_object()) throw Error("SRC-005", "approximation config: field 'layers' must be an object");
+    if (!j["layers"].is_object()) malformed("field 'layers' must be an object");
     for (const auto& [name, v] : j["layers"].items()) {
       const int l = layers_->find(name);
       if (l < 0) {
-        throw Error("SRC-005", fmt::format("approximation config names layer '{}', which model "
+        throw Error("SRC-022", fmt::format("approximation config names layer '{}', which model "
                                            "'{}' does not have (a config of another model?); "
                                            "layers: {}",
                                            name, layers_->model, join_names(layers_->names())));
       }
-      if (!v.is_string())
-        throw Error("SRC-006", fmt::format("approximation config: layer '{}' must map to a multiplier name", name));
+      if (!v.is_string()) malformed(fmt::format("layer '{}' must map to a multiplier name", name));
       c[size_t(l)] = resolve(size_t(l), v.get<std::string>());
       set[size_t(l)] = true;
     }

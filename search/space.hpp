@@ -52,11 +52,14 @@ struct Candidate {
   std::optional<double> drop;  ///< measured single-layer accuracy drop (fraction) if known
 };
 
+/// Throws SRC-002: the multiplier library in `dir` lists no multiplier.
+[[noreturn]] void throw_empty_library(const std::filesystem::path& dir);
+
 class SearchSpace {
  public:
-  /// Throws SRC-002 (empty library / no multiplier of the requested signedness), SRC-004
-  /// (no layers), SRC-007 (sensitivity of another model), SRC-012 (exact missing), SRC-014
-  /// (bad options).
+  /// Throws SRC-002 (empty library), SRC-017 (no multiplier of the requested signedness),
+  /// SRC-018 (no layers), SRC-007 / SRC-026 (sensitivity of another model), SRC-012 (exact
+  /// missing), SRC-019 (bad candidate cap).
   static SearchSpace build(const MultiplierLibrary& lib, const ModelLayers& layers, const SensitivityTable* sensitivity,
                            const SpaceOptions& opts = {});
 
@@ -83,11 +86,12 @@ class SearchSpace {
 
   /// docs/architecture.md approximation config: every layer listed explicitly.
   Json to_approx_config(const Config& c) const;
-  /// Reads an approximation config (layers not listed get "default"). Throws SRC-005 for a layer
+  /// Reads an approximation config (layers not listed get "default"). Throws SRC-022 for a layer
   /// the model does not have (a config of another model), listing the valid names; SRC-006 for a
-  /// multiplier that is unknown or not a candidate of that layer, listing the candidates.
+  /// multiplier that is unknown or not a candidate of that layer, listing the candidates;
+  /// SRC-023 when it is malformed.
   Config from_approx_config(const Json& j) const;
-  /// Validates size and ranges; throws SRC-005 / SRC-006.
+  /// Validates size and ranges; throws SRC-005 (size) / SRC-024 (candidate index).
   void check(const Config& c) const;
   /// JSON description (layers × candidate names) used to fingerprint checkpoints.
   Json describe() const;

@@ -130,7 +130,7 @@ std::vector<double> ranks(const std::vector<double>& v) {
 
 double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) {
-    throw Error("SRC-014",
+    throw Error("SRC-020",
                 fmt::format("rank correlation of {} predictions against {} measurements", a.size(), b.size()));
   }
   if (a.size() < 2) return 0;

@@ -49,7 +49,7 @@ class Surrogate {
 };
 
 /// Spearman rank correlation (average ranks for ties); 0 when fewer than 2 values or a constant
-/// input. Throws SRC-014 when the sizes differ.
+/// input. Throws SRC-020 when the sizes differ.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);
 
 /// Rank correlation between the surrogate's predictions and measured accuracies on held-out

@@ -139,7 +139,7 @@ double ToyProblem::accuracy(const SearchSpace& space, const Config& c) const {
 ExactFront enumerate_front(const SearchSpace& space, const ToyProblem& p, uint64_t limit) {
   const auto n = space.size();
   if (!n || *n > limit) {
-    throw Error("SRC-014", fmt::format("the space has 10^{:.1f} configurations; too many to enumerate "
+    throw Error("SRC-021", fmt::format("the space has 10^{:.1f} configurations; too many to enumerate "
                                        "(limit {})",
                                        space.log10_size(), limit));
   }

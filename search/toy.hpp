@@ -56,7 +56,7 @@ MultiplierLibrary make_toy_library(int n, uint64_t seed);
 ToyProblem make_toy_problem(MultiplierLibrary lib, const ToyOptions& o);
 
 /// Every configuration of a small space with its measured accuracy → the true Pareto front
-/// (power ascending). Throws SRC-014 when the space has more than `limit` configurations.
+/// (power ascending). Throws SRC-021 when the space has more than `limit` configurations.
 struct ExactFront {
   std::vector<Config> configs;
   std::vector<double> power, accuracy;

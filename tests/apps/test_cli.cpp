@@ -70,7 +70,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"wrong-port-name", {test::data("named_ports.v").string(), "--a", "q"}, "YSY-014", {"activation input 'q'"}},
         BadInput{"stim-shape",
                  {test::rtl("exact_u8.v").string(), "--stimulus", (fixtures() / "wrong_shape.npy").string()},
-                 "STIM-001",
+                 "STIM-002",
                  {"wrong_shape.npy", "(10, 10)", "(256, 256)"}},
         BadInput{"stim-dtype",
                  {test::rtl("exact_u8.v").string(), "--stimulus", (fixtures() / "complex.npy").string()},

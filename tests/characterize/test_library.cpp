@@ -116,7 +116,7 @@ TEST(Library, MissingInputAndDuplicateNamesAreErrors) {
   const fs::path d = test::temp_dir("lib-bad");
   auto r = test::run_cli({"library", "build", (d / "nope").string(), "--out", (d / "lib").string()});
   EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.output.find("LIBR-001"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("CHR-101"), std::string::npos) << r.output;
   fs::create_directories(d / "x");
   fs::copy_file(test::data("trunc_u8.v"), d / "x" / "exact_u8.v");
   r = test::run_cli({"library", "build", (d / "x").string(), test::rtl("exact_u8.v").string(), "--out",
@@ -136,7 +136,7 @@ TEST(Library, OnlyKeepsTheNamedMultipliersAndRejectsUnknownNames) {
                           (d / "lib").string(), "-j", "2"});
   // trunc_u8_k7 is not a catalog name: usage error naming the valid ones, nothing built.
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("LIBR-005"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("CHR-105"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("bam_s8_v4"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(d / "lib" / "library.json"));
   r = test::run_cli({"library", "build", catalog.string(), "--only", "exact_u8", "etm_u8_l3", "--out",

@@ -43,7 +43,7 @@ TEST(FlowSpec, MistakesNameTheLineAndTheKey) {
   EXPECT_NE(msg.find("f.toml:5"), std::string::npos) << msg;
 
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "\n[serach]\nbudget = 3\n");
-  EXPECT_EQ(code, "FLOW-002");
+  EXPECT_EQ(code, "FLOW-008");
   EXPECT_NE(msg.find("f.toml:4"), std::string::npos) << msg;
   EXPECT_NE(msg.find("did you mean 'search'"), std::string::npos) << msg;
 
@@ -65,17 +65,17 @@ TEST(FlowSpec, MistakesNameTheLineAndTheKey) {
   EXPECT_EQ(code, "FLOW-003");
   EXPECT_NE(msg.find("did you mean 'os'"), std::string::npos) << msg;
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\ncompare = [\"nsga\"]\n");
-  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_EQ(code, "FLOW-017");
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[characterize]\nonly = \"exact_s8\"\n");
   EXPECT_EQ(code, "FLOW-003");  // a string where a list is expected
   std::tie(code, msg) = parse_error("budget = 3\n");
-  EXPECT_EQ(code, "FLOW-002");  // a key outside every table
+  EXPECT_EQ(code, "FLOW-008");  // a key outside every table
   std::tie(code, msg) = parse_error("[flow]\nname = \"x\"\n");
-  EXPECT_EQ(code, "FLOW-003");  // no model
+  EXPECT_EQ(code, "FLOW-014");  // no model
   std::tie(code, msg) = parse_error("[model]\ntrain = true\n");
-  EXPECT_EQ(code, "FLOW-003");  // training needs a preset
+  EXPECT_EQ(code, "FLOW-016");  // training needs a preset
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[flow]\nname = \"a/b\"\n");
-  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_EQ(code, "FLOW-013");
 }
 
 TEST(FlowSpec, EveryKeyIsDescribed) {

@@ -170,7 +170,7 @@ TEST(RunSearch, CheckpointOfAnotherSearchIsRefused) {
   }
   write_json_atomic(dir / "random" / "checkpoint.json", ck);
   o.resume = true;
-  AXX_EXPECT_CODE(run_search(o, ev), "SRC-009");
+  AXX_EXPECT_CODE(run_search(o, ev), "SRC-016");
   write_file_atomic(dir / "random" / "checkpoint.json", "{\"kind\": \"something else\"}");
   o.resume = true;
   AXX_EXPECT_CODE(run_search(o, ev), "SRC-009");
@@ -201,7 +201,7 @@ TEST(RunSearch, BadInputIsReportedWithItsCode) {
   // A sensitivity table of another model.
   SearchOptions wrong = o;
   wrong.sensitivity->drops["blocks.11.mlp.fc2"]["toy_s8_00"] = 0.01;
-  AXX_EXPECT_CODE(run_search(wrong, ev), "SRC-007");
+  AXX_EXPECT_CODE(run_search(wrong, ev), "SRC-026");
   // An evaluator returning the wrong count.
   struct Short : Evaluator {
     std::vector<double> evaluate(const SearchSpace&, const std::vector<Config>&) override { return {}; }

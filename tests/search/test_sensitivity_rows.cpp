@@ -24,7 +24,7 @@ TEST(SensitivityRows, RowsBecomeDropsWithTheExactBaselineAndModelId) {
   EXPECT_EQ(t.model, s.model);
 }
 
-TEST(SensitivityRows, MalformedRowsAreSrc007) {
+TEST(SensitivityRows, MalformedRowsAreSrc025) {
   for (const char* text : {R"({"rows": [], "baseline": {}})",
                            R"({"rows": [{"layer": "head", "multiplier": "x"}], "baseline": {"exact8_top1": 0.9}})",
                            R"({"rows": {}, "baseline": {"exact8_top1": 0.9}})",
@@ -33,7 +33,7 @@ TEST(SensitivityRows, MalformedRowsAreSrc007) {
       parse_sensitivity(Json::parse(text));
       FAIL() << "accepted " << text;
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), "SRC-007") << text;
+      EXPECT_EQ(e.code(), "SRC-025") << text;
     }
   }
 }
