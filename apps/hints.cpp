@@ -16,6 +16,16 @@ const std::vector<Hint>& hints() {
       {"STIM-002", "characterize", "--stimulus takes a 256 x 256 histogram: row = activation, column = weight"},
       {"STIM-003", "characterize", "--stimulus takes a histogram of finite, non-negative counts"},
       {"STIM-004", "characterize", "--stimulus takes a histogram with at least one non-zero count"},
+      // eda/ (read by characterize)
+      {"YSY-003", "characterize", "--top names the multiplier's top module"},
+      {"YSY-013", "characterize", "--top names the multiplier's top module"},
+      {"YSY-014", "characterize", "--a and --b name the activation and the weight input ports"},
+      {"YSY-015", "characterize", "--a and --b name the activation and the weight input ports"},
+      // hwgen/
+      {"HWG-003", "hwgen", "--acc-bits sets the accumulator width"},
+      {"HWG-012", "hwgen", "--library names the multiplier library folder"},
+      // emulation/import/
+      {"IMP-006", "eval", "--channels, --input-size and --classes give a TorchScript model's input (the same on layers, sensitivity, finetune)"},
       // search/
       {"SRC-001", "search", "--budget takes at least 1"},
       // flows/

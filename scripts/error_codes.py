@@ -50,7 +50,7 @@ PREFIXES = {
     "HWV": r"hwgen/verify/",
     "SRC": r"search/",
     "MSR": r"model_search/",
-    "EMU": r"emulation/[^/]+$",
+    "EMU": r"emulation/([^/]+|cuda/[^/]+)$",
     "DATA": r"emulation/data/",
     "VIT": r"emulation/models/",
     "SFT": r"emulation/models/",

@@ -23,6 +23,12 @@ std::vector<std::string> MultiplierLibrary::names() const {
   return n;
 }
 
+void throw_empty_library(const fs::path& dir) {
+  throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
+                                     "'transaxx library build' before searching",
+                                     dir.string()));
+}
+
 MultiplierLibrary load_multiplier_library(const fs::path& dir, bool luts) {
   const lib::LibraryFolder folder = lib::read_library(dir);  // LIB-* for a missing or malformed library
   static constexpr const char* kNeeds = "the search's error and power model";
@@ -50,11 +56,7 @@ MultiplierLibrary load_multiplier_library(const fs::path& dir, bool luts) {
     m.lut_path = r.lut;
     out.multipliers.push_back(std::move(m));
   }
-  if (out.multipliers.empty()) {
-    throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
-                                       "'transaxx library' before searching",
-                                       dir.string()));
-  }
+  if (out.multipliers.empty()) throw_empty_library(dir);
   if (luts) load_luts(out);
   return out;
 }

@@ -56,4 +56,7 @@ inline int32_t exact_product(int a, int b, bool is_signed) {
   return int32_t(a) * int32_t(b);
 }
 
+/// Throws SRC-002: the multiplier library in `dir` lists no multiplier.
+[[noreturn]] void throw_empty_library(const std::filesystem::path& dir);
+
 }  // namespace axx::search

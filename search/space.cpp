@@ -68,12 +68,6 @@ void error_features(const MultiplierInfo& m, const std::vector<double>& a_hist, 
   }
 }
 
-void throw_empty_library(const std::filesystem::path& dir) {
-  throw Error("SRC-002", fmt::format("the multiplier library {} is empty; add multipliers with "
-                                     "'transaxx library' before searching",
-                                     dir.string()));
-}
-
 SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& layers, const SensitivityTable* sens,
                                const SpaceOptions& opts) {
   if (lib.multipliers.empty()) throw_empty_library(lib.dir);

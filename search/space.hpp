@@ -52,9 +52,6 @@ struct Candidate {
   std::optional<double> drop;  ///< measured single-layer accuracy drop (fraction) if known
 };
 
-/// Throws SRC-002: the multiplier library in `dir` lists no multiplier.
-[[noreturn]] void throw_empty_library(const std::filesystem::path& dir);
-
 class SearchSpace {
  public:
   /// Throws SRC-002 (empty library), SRC-017 (no multiplier of the requested signedness),

@@ -42,7 +42,7 @@ Json compute_layer_stats(const LayerStatsOptions& o) {
   set_threads(o.run.threads);
   const bool with_data = !o.data.kind.empty();
   if (o.histograms && !with_data) {
-    throw UsageError("TRN-001", "operand histograms and samples need a dataset (its training images); without one "
+    throw UsageError("TRN-025", "operand histograms and samples need a dataset (its training images); without one "
                                 "only the layers' names and multiply counts are computed");
   }
   imp::ModelFileOptions mo;  // any model file: native/timm safetensors or TorchScript (input spec or sidecar)
