@@ -147,7 +147,7 @@ models::VitConfig infer_vit_config(const models::TensorMap& t, const TimmImportO
     c.num_heads = c.embed_dim / 64;
   }
   if (c.num_heads < 1 || c.embed_dim % c.num_heads) {
-    throw Error("IMP-031", fmt::format("{}: {} heads do not divide embed_dim {}; give a number of heads that divides it",
+    throw Error("IMP-030", fmt::format("{}: {} heads do not divide embed_dim {}; give a number of heads that divides it",
                                        what, c.num_heads, c.embed_dim));
   }
   models::validate(c);

@@ -30,7 +30,7 @@ struct TimmImportOptions {
 
 /// The architecture of a timm-named tensor set. Throws IMP-010 naming the tensor that is missing
 /// for the inference, IMP-028 one that is mis-shaped for it, IMP-029 a ViT without a class token,
-/// IMP-011 missing blocks, IMP-014 when the heads cannot be determined, IMP-031 when they do not
+/// IMP-011 missing blocks, IMP-014 when the heads cannot be determined, IMP-030 when they do not
 /// divide embed_dim.
 models::VitConfig infer_vit_config(const models::TensorMap& tensors, const TimmImportOptions& o,
                                    const std::string& what);

@@ -150,7 +150,7 @@ TEST(TimmImport, BadInputsHaveTheirCodes) {
   tu["blocks.0.attn.q_norm.weight"] = at::ones({16});
   EXPECT_EQ(import_code(models::safetensors_bytes(tu), heads(4)), "IMP-011");
   // Heads that do not divide the width; no default for a width that is not a multiple of 64.
-  EXPECT_EQ(import_code(bytes, heads(5)), "IMP-031");
+  EXPECT_EQ(import_code(bytes, heads(5)), "IMP-030");
   EXPECT_EQ(import_code(models::safetensors_bytes(timm_tensors("tv_vit_b")), {}), "IMP-014");
   // Not a ViT at all.
   models::TensorMap other{{"fc.weight", at::zeros({2, 2})}};

@@ -205,7 +205,7 @@ TEST(TorchScriptImport, BadInputsHaveTheirCodes) {
   // A torch.save'd state dict: a zip archive without a graph.
   expect_error("IMP-002", [] { load_torchscript(ref_file("state_dict.pt"), {{3, 32, 10}, ""}); });
   // A scripted function saved with torch.jit.save: loads as a module, but is no classifier.
-  expect_error("IMP-003", [] { load_torchscript(ref_file("not_a_module.pt"), {{3, 32, 10}, ""}); });
+  expect_error("IMP-020", [] { load_torchscript(ref_file("not_a_module.pt"), {{3, 32, 10}, ""}); });
   // A safetensors file under a .pt name.
   expect_error("IMP-002", [] { load_torchscript(ref_file("tv_vit_a.timm.safetensors"), {{3, 32, 10}, ""}); });
   // A module whose forward multiplies with einsum: refused, not left exact.

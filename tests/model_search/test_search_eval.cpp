@@ -294,6 +294,12 @@ TEST_F(SearchEval, BadInputsFailWithTheirCodes) {
   write_json_atomic(dir / "layers_other.json", layers);
   r = run({"--library", lib_.string(), "--budget", "4", "--layers", (dir / "layers_other.json").string()}, "layers");
   EXPECT_EQ(r.rc, 1) << r.log;
+  EXPECT_NE(r.log.find("SRC-013"), std::string::npos) << r.log;  // from the search: the file names no model
+  // The same file naming the other model: refused before the search starts.
+  layers["model"] = "other@0123456789ab";
+  write_json_atomic(dir / "layers_named.json", layers);
+  r = run({"--library", lib_.string(), "--budget", "4", "--layers", (dir / "layers_named.json").string()}, "named");
+  EXPECT_EQ(r.rc, 1) << r.log;
   EXPECT_NE(r.log.find("MSR-007"), std::string::npos) << r.log;
 }
 
