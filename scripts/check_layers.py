@@ -7,6 +7,8 @@ CMakeLists enforce the same arrows for code; this also catches header-only uses.
 
   python3 scripts/check_layers.py [--root DIR]     exit 0 when clean, 1 listing every violation
 """
+from __future__ import annotations
+
 import argparse
 import pathlib
 import re
