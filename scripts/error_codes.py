@@ -8,9 +8,10 @@ apps/hints.cpp only refers to codes (the program's hints) and is checked separat
 
   scripts/error_codes.py --check   fail listing: codes thrown at more than one site, codes whose
                                    prefix does not belong to the folder they are thrown in (the
-                                   table below, as in CODES.md), codes in docs/errors.md thrown
+                                   table below, docs/architecture.md), codes in docs/errors.md thrown
                                    nowhere, thrown codes missing from docs/errors.md, hints for
-                                   codes thrown nowhere
+                                   codes thrown nowhere, messages outside apps/ that name a
+                                   command-line flag (`--name`; only the program knows its flags)
   scripts/error_codes.py --write   regenerate docs/errors.md: one table per part
   --prefix IO,SRC,...              only these prefixes
   --parts common,search,...        only throw sites in these folders (one branch's parts at a time)
@@ -31,7 +32,7 @@ EXTENSIONS = (".cpp", ".hpp", ".cu")
 REFERENCE_FILES = {"apps/hints.cpp"}
 
 # prefix → the files it may be thrown in (a regular expression on the path from the repository
-# root) and the part it is documented under. Keep in step with CODES.md.
+# root) and the part it is documented under. Keep in step with the parts in docs/architecture.md.
 PREFIXES = {
     "IO": r"common/(?!library_folder\.)",
     "JSON": r"common/(?!library_folder\.)",
@@ -82,8 +83,53 @@ TOKEN = re.compile(r'//[^\n]*|/\*.*?\*/|R"([^(\s]*)\((?:.|\n)*?\)\1"|"(?:\\.|[^"
 
 
 class Site:
-    def __init__(self, code, path, line, meaning):
+    def __init__(self, code, path, line, meaning, flags=()):
         self.code, self.path, self.line, self.meaning = code, path, line, meaning
+        self.flags = list(flags)  # command-line flags named in the message's literals
+
+
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+STRING = re.compile(r'"(?:\\.|[^"\\\n])*"')
+
+
+def flags_in_message(text, end):
+    """Flags (`--name`) in the string literals of the statement that throws the code starting at
+    `end`: up to the `;` (or the call's closing parenthesis), skipping brace-enclosed lists (argument
+    vectors of tools, which name the tools' own flags)."""
+    depth = braces = 0
+    i = end
+    found = []
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            m = STRING.match(text, i)
+            if not m:
+                break
+            if braces == 0:
+                found += FLAG.findall(m.group(0))
+            i = m.end()
+            continue
+        if c == "/" and text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                break
+        elif c == "{":
+            braces += 1
+        elif c == "}":
+            braces -= 1
+            if braces < 0:
+                break
+        elif c == ";":
+            break
+        i += 1
+    return found
 
 
 def literal_text(tok):
@@ -188,7 +234,7 @@ def scan(root):
                         refs.append(Site(code, rel, line, ""))
                         continue
                     meaning = meaning_after(text, off, off + len(tok), comment_before(text, off))
-                    sites.append(Site(code, rel, line, meaning))
+                    sites.append(Site(code, rel, line, meaning, flags_in_message(text, off + len(tok))))
     return sites, refs
 
 
@@ -269,11 +315,15 @@ def check(root, sites, refs, keep, keep_site):
         for s in where:
             if pattern is None:
                 problems.append(f"{code} at {s.path}:{s.line}: prefix {prefix} is not in the table of "
-                                "scripts/error_codes.py (CODES.md)")
+                                "scripts/error_codes.py (add it to PREFIXES, owned by one part)")
             elif not re.match(pattern, s.path):
                 owners = [p for p, rx in PREFIXES.items() if re.match(rx, s.path)]
                 problems.append(f"{code} at {s.path}:{s.line}: prefix {prefix} does not belong to that file; "
                                 f"its prefixes are {', '.join(owners) or 'none'}")
+        for s in where:
+            if s.flags and not s.path.startswith("apps/"):
+                problems.append(f"{code} at {s.path}:{s.line} names the command-line flag(s) {', '.join(s.flags)}: "
+                                "only apps/ knows flags; say what to do in words and add a hint in apps/hints.cpp")
     docs = documented(root)
     thrown = {s.code for s in sites}
     for code in sorted((c for c in docs if keep(c) and c not in thrown), key=code_key):
