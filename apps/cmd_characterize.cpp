@@ -148,6 +148,39 @@ void add_characterize_commands(CLI::App& app) {
       return;
     }
     std::cout << (lb->list_json ? l.dump(2) + "\n" : flows::format_library_table(l));
+    // Say so when an entry cannot be used as it is (the table shows what the records claim).
+    int bad = 0;
+    for (const flows::EntryCheck& c : flows::check_library(lb->list_dir)) {
+      if (c.status == "ok") continue;
+      ++bad;
+      std::cerr << fmt::format("warning: {} is {}: {}\n", c.name, c.status, c.detail);
+    }
+    if (bad > 0) std::cerr << fmt::format("warning: {} entr{} not usable as listed; `transaxx library check` "
+                                          "lists them\n", bad, bad == 1 ? "y is" : "ies are");
+  });
+  auto* check = lib->add_subcommand(
+      "check", "Check every multiplier of a library: its table is the one characterized (SHA-256), its "
+               "Verilog is unchanged; exit 1 naming each stale or corrupted entry");
+  check->add_option("dir", lb->list_dir, "library folder")->default_str(lb->list_dir);
+  check->add_flag("--json", lb->list_json, "print the result per multiplier as JSON");
+  check->callback([lb] {
+    const std::vector<flows::EntryCheck> checks = flows::check_library(lb->list_dir);
+    int bad = 0;
+    Json j = Json::array();
+    for (const flows::EntryCheck& c : checks) {
+      bad += c.status != "ok";
+      j.push_back({{"name", c.name}, {"status", c.status}, {"detail", c.detail}});
+      if (!lb->list_json) {
+        std::cout << fmt::format("{:<28} {}{}\n", c.name, c.status, c.detail.empty() ? "" : ": " + c.detail);
+      }
+    }
+    if (lb->list_json) std::cout << j.dump(2) << "\n";
+    if (bad > 0) {
+      throw Error("CLI-008", fmt::format("{} of {} multipliers in {} are stale or corrupted; rebuild them with "
+                                         "`transaxx library build`",
+                                         bad, checks.size(), lb->list_dir));
+    }
+    if (!lb->list_json) std::cout << fmt::format("{} multipliers, all usable\n", checks.size());
   });
 }
 

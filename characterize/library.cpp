@@ -16,6 +16,7 @@
 #include "common/fs.hpp"
 #include "common/library_folder.hpp"
 #include "common/progress.hpp"
+#include "common/sha256.hpp"
 #include "characterize/plots.hpp"
 #include "multipliers_rtl/catalog.hpp"
 
@@ -299,6 +300,42 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
 }
 
 Json load_library_index(const fs::path& dir) { return lib::read_index(dir).json; }
+
+std::vector<EntryCheck> check_library(const fs::path& dir) {
+  const lib::LibraryIndex index = lib::read_index(dir);
+  std::vector<EntryCheck> out;
+  for (const lib::IndexEntry& e : index.entries) {
+    EntryCheck c{e.name, "ok", ""};
+    try {
+      const lib::MultiplierRecord r = lib::read_entry_record(index, e);
+      lib::read_lut(r);  // LIB-011..015: missing, unreadable, wrong shape or not the recorded table
+      if (!r.rtl_sha256.empty()) {
+        Sha256 h;  // as characterize computes it: the sources' bytes, then the parameters
+        std::string gone;
+        for (const std::string& f : r.sources) {
+          std::error_code ec;
+          if (!fs::is_regular_file(f, ec)) {
+            gone = f;
+            break;
+          }
+          h.update(read_file(f));
+        }
+        for (const auto& [k, v] : r.params) h.update("\n" + k + "=" + v);
+        if (!gone.empty()) {
+          c = {e.name, "stale", fmt::format("its Verilog source {} is gone; rebuild the multiplier from where its "
+                                            "source is now (`transaxx library build`)", gone)};
+        } else if (h.hex() != r.rtl_sha256) {
+          c = {e.name, "stale", "its Verilog sources changed since it was characterized; rebuild it "
+                                "(`transaxx library build` redoes only the changed multipliers)"};
+        }
+      }
+    } catch (const Error& err) {
+      c = {e.name, "corrupted", fmt::format("{} [{}]", err.what(), err.code())};
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
 
 std::string format_library_table(const Json& lib) {
   std::string s = fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", "name", "signed", "MAE%",

@@ -66,6 +66,18 @@ Json write_library_index(const std::filesystem::path& out_dir, const std::vector
 /// a bare array or bare names normalized to that shape. Throws LIB-001..005 naming the file.
 Json load_library_index(const std::filesystem::path& dir);
 
+/// The state of one library entry as `library check` finds it.
+struct EntryCheck {
+  std::string name;
+  std::string status;  ///< "ok", "corrupted" (record or table unusable), "stale" (sources changed or gone)
+  std::string detail;  ///< what is wrong and what to do ("" when ok)
+};
+
+/// Checks every entry of a library without running a tool: the record reads, its table is the one
+/// it was characterized with (`lut_sha256`), and its Verilog sources still exist and hash to the
+/// record's `rtl_sha256`. Throws LIB-001..005 when library.json itself is unusable.
+std::vector<EntryCheck> check_library(const std::filesystem::path& dir);
+
 /// A text table of the library (one row per multiplier).
 std::string format_library_table(const Json& library);
 

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/npy.hpp"
+#include "common/sha256.hpp"
 
 namespace axx::lib {
 
@@ -214,12 +215,23 @@ LibraryIndex parse_index(const Json& j, const fs::path& dir, const fs::path& fil
   return idx;
 }
 
-std::vector<int32_t> read_lut_impl(const fs::path& npy, const MultiplierRecord* rec) {
+std::vector<int32_t> read_lut_impl(const fs::path& npy, const MultiplierRecord* rec, const std::string& expected_sha256) {
   const std::string where =
       rec ? fmt::format("multiplier '{}' (field 'lut' of {})", rec->name, rec->file.string()) : "LUT";
   std::error_code ec;
   if (!fs::is_regular_file(npy, ec)) {
     throw Error("LIB-011", fmt::format("{}: the LUT file {} does not exist; {}", where, npy.string(), kRebuild));
+  }
+  // The record says which table characterization wrote; a table changed since (edited, truncated,
+  // replaced, from another build) must never be used in its name.
+  if (!expected_sha256.empty()) {
+    const std::string actual = sha256_file(npy);
+    if (actual != expected_sha256) {
+      throw Error("LIB-015", fmt::format("{}: the LUT file {} is not the table its record was characterized with "
+                                         "(SHA-256 {}, the record says {}): it was changed or corrupted since; {}",
+                                         where, npy.string(), actual.substr(0, 16), expected_sha256.substr(0, 16),
+                                         kRebuild));
+    }
   }
   NpyArray arr;
   try {
@@ -377,8 +389,12 @@ void write_index(const fs::path& dir, const Json& index) {
   write_json_atomic(dir / "library.json", index);
 }
 
-std::vector<int32_t> read_lut(const MultiplierRecord& record) { return read_lut_impl(record.lut, &record); }
+std::vector<int32_t> read_lut(const MultiplierRecord& record) {
+  return read_lut_impl(record.lut, &record, record.lut_sha256);
+}
 
-std::vector<int32_t> read_lut_file(const fs::path& npy) { return read_lut_impl(npy, nullptr); }
+std::vector<int32_t> read_lut_file(const fs::path& npy, const std::string& expected_sha256) {
+  return read_lut_impl(npy, nullptr, expected_sha256);
+}
 
 }  // namespace axx::lib

@@ -124,9 +124,11 @@ void write_record(const std::filesystem::path& path, const MultiplierRecord& rec
 /// Checks an index (as read_index would) and writes <dir>/library.json atomically.
 void write_index(const std::filesystem::path& dir, const Json& index);
 
-/// The record's LUT: 65,536 products, lut[a * 256 + b] (LIB-011..014 naming the record and file).
+/// The record's LUT: 65,536 products, lut[a * 256 + b] (LIB-011..014 naming the record and file;
+/// LIB-015 when the file's SHA-256 is not the record's `lut_sha256`).
 std::vector<int32_t> read_lut(const MultiplierRecord& record);
-/// A LUT file outside any record (LIB-011..014 naming the file).
-std::vector<int32_t> read_lut_file(const std::filesystem::path& npy);
+/// A LUT file (LIB-011..014 naming the file); with `expected_sha256` (a record's `lut_sha256`)
+/// also LIB-015 when the file is not that table.
+std::vector<int32_t> read_lut_file(const std::filesystem::path& npy, const std::string& expected_sha256 = "");
 
 }  // namespace axx::lib

@@ -85,8 +85,8 @@ std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool 
 }
 
 std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
-                                                  const fs::path& npy) {
-  const std::vector<int32_t> v = lib::read_lut_file(npy);  // LIB-011..014
+                                                  const fs::path& npy, const std::string& expected_sha256) {
+  const std::vector<int32_t> v = lib::read_lut_file(npy, expected_sha256);  // LIB-011..015
   auto m = build(name, is_signed, v.data(), "LUT " + npy.string());
   auto mm = std::const_pointer_cast<Multiplier>(m);
   mm->lut_path = npy.string();
@@ -96,9 +96,9 @@ std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool 
 MultiplierLibrary::MultiplierLibrary() {
   static const auto exact_s8 = make_exact_multiplier(true);
   static const auto exact_u8 = make_exact_multiplier(false);
-  entries_["exact"] = Entry{true, {}, exact_s8};
-  entries_["exact_s8"] = Entry{true, {}, exact_s8};
-  entries_["exact_u8"] = Entry{false, {}, exact_u8};
+  entries_["exact"] = Entry{true, {}, {}, exact_s8};
+  entries_["exact_s8"] = Entry{true, {}, {}, exact_s8};
+  entries_["exact_u8"] = Entry{false, {}, {}, exact_u8};
 }
 
 MultiplierLibrary MultiplierLibrary::load(const fs::path& dir) {
@@ -106,7 +106,8 @@ MultiplierLibrary MultiplierLibrary::load(const fs::path& dir) {
   out.dir_ = dir;
   const lib::LibraryFolder folder = lib::read_library(dir);  // LIB-* for a missing or malformed library
   for (size_t i = 0; i < folder.records.size(); ++i) {
-    out.entries_[folder.index.entries[i].name] = Entry{folder.records[i].is_signed, folder.records[i].lut, nullptr};
+    out.entries_[folder.index.entries[i].name] = Entry{folder.records[i].is_signed, folder.records[i].lut,
+                                                         folder.records[i].lut_sha256, nullptr};
   }
   return out;
 }
@@ -125,7 +126,9 @@ std::shared_ptr<const Multiplier> MultiplierLibrary::get(const std::string& name
     unknown_multiplier(name, dir_.empty() ? "" : " in library " + dir_.string(), names());
   }
   std::lock_guard<std::mutex> lock(*mutex_);
-  if (!it->second.loaded) it->second.loaded = load_multiplier(name, it->second.is_signed, it->second.lut);
+  if (!it->second.loaded) {
+    it->second.loaded = load_multiplier(name, it->second.is_signed, it->second.lut, it->second.lut_sha256);
+  }
   return it->second.loaded;
 }
 

@@ -54,7 +54,8 @@ std::shared_ptr<const Multiplier> make_multiplier(const std::string& name, bool 
 /// Throws LIB-011 (missing), LIB-012 (not a .npy), LIB-013 (dtype), LIB-014 (shape), EMU-004
 /// (range), naming the file.
 std::shared_ptr<const Multiplier> load_multiplier(const std::string& name, bool is_signed,
-                                                  const std::filesystem::path& npy);
+                                                  const std::filesystem::path& npy,
+                                                  const std::string& expected_sha256 = "");
 
 /// A multiplier library folder (docs/library-format.md, read by common/library_folder.hpp):
 /// `library.json` lists the multipliers, each described by its record `<name>.json` (fields
@@ -81,6 +82,7 @@ class MultiplierLibrary {
   struct Entry {
     bool is_signed = true;
     std::filesystem::path lut;
+    std::string lut_sha256;  ///< the record's; the table read must be this one ("" = not recorded)
     mutable std::shared_ptr<const Multiplier> loaded;
   };
   std::filesystem::path dir_;

@@ -54,6 +54,7 @@ MultiplierLibrary load_multiplier_library(const fs::path& dir, bool luts) {
     m.power_uw = r.hw.power_uw.value_or(0.0);
     m.area_um2 = r.hw.area_um2.value_or(0.0);
     m.lut_path = r.lut;
+    m.lut_sha256 = r.lut_sha256;
     out.multipliers.push_back(std::move(m));
   }
   if (out.multipliers.empty()) throw_empty_library(dir);
@@ -63,7 +64,7 @@ MultiplierLibrary load_multiplier_library(const fs::path& dir, bool luts) {
 
 void load_luts(MultiplierLibrary& library) {
   for (auto& m : library.multipliers) {
-    if (m.lut.empty()) m.lut = lib::read_lut_file(m.lut_path);  // LIB-011..014
+    if (m.lut.empty()) m.lut = lib::read_lut_file(m.lut_path, m.lut_sha256);  // LIB-011..015
   }
 }
 

@@ -25,6 +25,7 @@ struct MultiplierInfo {
   double mse = 0;                  ///< mean squared error over all 2^16 operand pairs, LSB²
   double mean_error = 0;           ///< bias (approximate − exact), LSB
   std::filesystem::path lut_path;  ///< absolute path of the <i4 256×256 .npy ("" if none)
+  std::string lut_sha256;          ///< the record's hash of that file ("" = not recorded)
   /// Row-major 256×256 table (row = activation pattern, column = weight pattern), filled only
   /// when loaded with luts = true.
   std::vector<int32_t> lut;

@@ -5,8 +5,10 @@
 
 #include "common/json.hpp"
 #include "common/npy.hpp"
+#include "common/sha256.hpp"
 #include "common/subprocess.hpp"
 #include "../cli_util.hpp"
+#include "../hwgen/hwgen_test_util.hpp"
 
 using namespace axx;
 namespace fs = std::filesystem;
@@ -331,4 +333,50 @@ TEST(CliModels, OldAndNewOptionNamesGiveTheSameResult) {
   EXPECT_TRUE(ln["layers"][0].contains("operands"));
   EXPECT_EQ(macs_of(ln), macs_of(run_json({"layers", kFmnistVit, "--json", "--no-progress"})));
   fs::remove_all(d);
+}
+
+// A table changed after characterization (zeros of the right shape and dtype: every format check
+// passes) is refused by every command that reads it, and `library check` / `library list` name it.
+TEST(CliLibrary, CorruptedTableIsRefusedEverywhere) {
+  const fs::path root = test::temp_dir("corrupt-lut");
+  const fs::path lib = root / "lib";
+  test::write_test_library(AXX_RTL_DIR, lib, {"exact_s8", "bam_s8_v4"});
+  for (const char* n : {"exact_s8", "bam_s8_v4"}) {  // records as characterize writes them: with the hash
+    Json r = read_json_file(lib / (std::string(n) + ".json"));
+    r["lut_sha256"] = sha256_file(lib / (std::string(n) + ".npy"));
+    write_json_atomic(lib / (std::string(n) + ".json"), r);
+  }
+  auto ok = test::run_cli({"library", "check", lib.string()});
+  ASSERT_EQ(ok.rc, 0) << ok.output;
+  EXPECT_NE(ok.output.find("2 multipliers, all usable"), std::string::npos) << ok.output;
+
+  write_npy_i32(lib / "bam_s8_v4.npy", std::vector<int32_t>(65536, 0), {256, 256});
+  const fs::path cfg = root / "cfg.json";
+  write_json_atomic(cfg, Json{{"version", 1}, {"library", lib.string()}, {"default", "bam_s8_v4"}});
+
+  auto check = test::run_cli({"library", "check", lib.string()});
+  EXPECT_EQ(check.rc, 1) << check.output;
+  EXPECT_NE(check.output.find("bam_s8_v4                    corrupted"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("LIB-015"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("exact_s8                     ok"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("CLI-008"), std::string::npos) << check.output;
+
+  auto list = test::run_cli({"library", "list", lib.string()});
+  EXPECT_EQ(list.rc, 0) << list.output;
+  EXPECT_NE(list.output.find("warning: bam_s8_v4 is corrupted"), std::string::npos) << list.output;
+
+  auto hw = test::run_cli({"hwgen", "--config", cfg.string(), "--library", lib.string(), "--rows", "2", "--cols",
+                           "2", "--out", (root / "hw").string()});
+  EXPECT_EQ(hw.rc, 1) << hw.output;
+  EXPECT_NE(hw.output.find("error LIB-015"), std::string::npos) << hw.output;
+  EXPECT_NE(hw.output.find((lib / "bam_s8_v4.npy").string()), std::string::npos) << hw.output;
+  EXPECT_FALSE(fs::exists(root / "hw" / "manifest.json"));
+
+  if (have_model_commands() && have_fmnist()) {
+    auto ev = test::run_cli({"eval", "--model", kFmnistVit, "--config", cfg.string(), "--test-limit", "20",
+                             "--no-progress"});
+    EXPECT_EQ(ev.rc, 1) << ev.output;
+    EXPECT_NE(ev.output.find("error LIB-015"), std::string::npos) << ev.output;
+  }
+  fs::remove_all(root);
 }

@@ -13,6 +13,7 @@
 #include "common/fs.hpp"
 #include "common/library_folder.hpp"
 #include "common/npy.hpp"
+#include "common/sha256.hpp"
 
 namespace fs = std::filesystem;
 using namespace axx;
@@ -259,6 +260,23 @@ TEST_F(LibraryFolderTest, MissingOrWrongLutHasItsCode) {
   write_file_atomic(dir_ / "m.npy", bytes);
   expect_lib("LIB-013", [&] { lib::read_lut(r); }, {npy, "'<i8'", "'<i4'"});
   expect_lib("LIB-011", [&] { lib::read_lut_file(dir_ / "none.npy"); }, {(dir_ / "none.npy").string()});
+}
+
+// A table changed after characterization (here: zeros of the right shape and dtype, which every
+// other check accepts) is refused wherever the record's hash is known, and only then.
+TEST_F(LibraryFolderTest, TableThatIsNotTheRecordedOneIsLib015) {
+  record("m", true);
+  Json rec = read_json_file(dir_ / "m.json");
+  rec["lut_sha256"] = sha256_file(dir_ / "m.npy");
+  write_json_atomic(dir_ / "m.json", rec);
+  const lib::MultiplierRecord r = lib::read_record(dir_ / "m.json");
+  EXPECT_EQ(lib::read_lut(r), exact_lut());
+  EXPECT_EQ(lib::read_lut_file(dir_ / "m.npy", r.lut_sha256), exact_lut());
+  write_npy_i32(dir_ / "m.npy", std::vector<int32_t>(65536, 0), {256, 256});
+  const std::string npy = (dir_ / "m.npy").string();
+  expect_lib("LIB-015", [&] { lib::read_lut(r); }, {npy, "'m'", (dir_ / "m.json").string(), "library build"});
+  expect_lib("LIB-015", [&] { lib::read_lut_file(dir_ / "m.npy", r.lut_sha256); }, {npy});
+  EXPECT_EQ(lib::read_lut_file(dir_ / "m.npy"), std::vector<int32_t>(65536, 0));  // no hash given: no check
 }
 
 TEST_F(LibraryFolderTest, WritersRejectMalformedInputAndWriteNothing) {
