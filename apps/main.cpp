@@ -11,6 +11,7 @@
 
 #include "apps/commands.hpp"
 #include "apps/hints.hpp"
+#include "apps/option_ranges.hpp"
 #include "common/error.hpp"
 
 #ifndef AXX_VERSION
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   axx::app::add_model_commands(app);
   axx::app::add_search_commands(app);
   axx::app::add_flow_commands(app);
+  axx::app::apply_option_ranges(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

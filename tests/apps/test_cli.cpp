@@ -3,6 +3,10 @@
 // still work) and `layers` needs no dataset for names and multiply counts.
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
+#include <sstream>
+
 #include "common/json.hpp"
 #include "common/npy.hpp"
 #include "common/sha256.hpp"
@@ -379,4 +383,59 @@ TEST(CliLibrary, CorruptedTableIsRefusedEverywhere) {
     EXPECT_NE(ev.output.find("error LIB-015"), std::string::npos) << ev.output;
   }
   fs::remove_all(root);
+}
+
+// Every numeric option of every command shows its range in --help, and a value just outside it is
+// a usage error (exit 2) naming the option and the range, before any work (apps/option_ranges).
+TEST(CliOptions, EveryNumericOptionHasARangeAndRefusesValuesOutsideIt) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"characterize"}, {"library", "build"}, {"hwgen"},       {"train"}, {"eval"},
+      {"layers"},       {"sensitivity"},      {"finetune"},    {"search"}};
+  // "  -j,--jobs INT:in [1, 1024]=1 ..." / "  --lr FLOAT:in (0, 10]=0.002 ..."
+  const std::regex line(R"(^\s+(?:-\w,)?(--[a-z0-9-]+)(?:,[-\w]+)*\s+(INT|UINT|FLOAT)(:in ([\[(])([^,]+), ([^\])]+)([\])]))?)");
+  int checked = 0;
+  std::set<std::string> tried;
+  for (const auto& cmd : commands) {
+    std::vector<std::string> help_args = cmd;
+    help_args.push_back("--help");
+    const auto help = test::run_cli(help_args);
+    if (help.rc != 0) continue;  // a model command in a build without LibTorch
+    std::istringstream in(help.output);
+    std::string l;
+    while (std::getline(in, l)) {
+      std::smatch m;
+      if (!std::regex_search(l, m, line)) continue;
+      const std::string opt = m[1], type = m[2];
+      const std::string where = cmd.front() + (cmd.size() > 1 ? " " + cmd[1] : "") + " " + opt;
+      if (!m[3].matched) {
+        // Only seeds may take any value of their (unsigned) type.
+        EXPECT_TRUE(type == "UINT" && opt.find("seed") != std::string::npos) << where << " shows no range: " << l;
+        continue;
+      }
+      // The range row belongs to the option's name (one table for all commands): refusing values
+      // is checked once per name, the help of every command shows the range.
+      if (!tried.insert(opt).second) continue;
+      const double lo = std::stod(m[5]);
+      const bool lo_open = m[4] == "(";
+      const std::string below = type == "FLOAT" ? (lo_open ? m[5].str() : std::to_string(lo - 0.5))
+                                                : std::to_string(static_cast<long long>(lo_open ? lo : lo - 1));
+      std::vector<std::string> args = cmd;
+      args.insert(args.end(), {opt, below});
+      const auto r = test::run_cli(args);
+      EXPECT_EQ(r.rc, 2) << where << " " << below << ": " << r.output;
+      EXPECT_NE(r.output.find(opt + ": " + below + " is out of range: expected"), std::string::npos)
+          << where << " " << below << ": " << r.output;
+      EXPECT_NE(r.output.find(m[3].str().substr(1)), std::string::npos) << where << ": the range in the error";
+      if (m[6] != "any") {
+        const double hi = std::stod(m[6]);
+        const std::string above = type == "FLOAT" ? std::to_string(hi * 2 + 1) : std::to_string(static_cast<long long>(hi + 1));
+        args.back() = above;
+        const auto r2 = test::run_cli(args);
+        EXPECT_EQ(r2.rc, 2) << where << " " << above << ": " << r2.output;
+        EXPECT_NE(r2.output.find("is out of range"), std::string::npos) << where << " " << above << ": " << r2.output;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 40) << "the walk found too few ranged options: the help format changed?";
 }
