@@ -42,6 +42,7 @@ void add_flow_commands(CLI::App& app) {
   run->add_flag("--json", a->json, "print the stage outcomes as JSON");
   run->callback([a] {
     const flows::FlowSpec spec = flows::load_flow(a->file);
+    flows::check_flow_inputs(spec);  // every input the stages read, before any stage runs
     if (!a->runs.empty()) a->o.runs = a->runs;
     const flows::FlowRunResult r = flows::run_flow(spec, a->o);
     Json out{{"flow", spec.name}, {"dir", r.dir.string()}, {"stages", Json::array()}};
@@ -60,10 +61,11 @@ void add_flow_commands(CLI::App& app) {
   });
 
   auto check_file = std::make_shared<std::string>();
-  auto* check = flow->add_subcommand("check", "Validate a flow file and print it with every default filled in");
+  auto* check = flow->add_subcommand("check", "Validate a flow file and the input files it names; print it with every default filled in");
   check->add_option("flow", *check_file, "flow file")->required();
   check->callback([check_file] {
     const flows::FlowSpec spec = flows::load_flow(*check_file);
+    flows::check_flow_inputs(spec);
     std::cout << spec.settings.dump(2) << "\n";
   });
 

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
+#include "common/library_folder.hpp"
 
 namespace axx::flows {
 
@@ -286,6 +287,40 @@ FlowSpec load_flow(const fs::path& path) {
   FlowSpec spec = parse_flow(read_file(abs), abs.string(), abs.parent_path());
   spec.file = abs;
   return spec;
+}
+
+void check_flow_inputs(const FlowSpec& spec) {
+  const std::string origin = spec.file.string();
+  std::error_code ec;
+  const std::string model = spec.settings.at("model").at("file").get<std::string>();
+  if (!model.empty() && !fs::is_regular_file(model, ec)) {
+    throw Error("FLOW-006", fmt::format("{}: [model] file '{}' does not exist; give a .safetensors model (e.g. "
+                                        "examples/models/fmnist_vit.safetensors) or set train = true",
+                                        origin, model));
+  }
+  const Json& d = spec.settings.at("data");
+  std::string data = d.at("path").get<std::string>();
+  const bool fmnist_default = data.empty() && d.at("dataset").get<std::string>() == "fashion-mnist";
+  if (fmnist_default) data = "/usr/share/datasets/fashion-mnist";
+  if (!data.empty() && !fs::is_directory(data, ec)) {
+    throw Error("FLOW-022", fmt::format("{}: [data] path '{}' is not a folder{}", origin, data,
+                                        fmnist_default ? " (the default of dataset = \"fashion-mnist\": install the "
+                                                         "Debian package dataset-fashion-mnist, e.g. with scripts/setup.sh)"
+                                                       : "; give the dataset's folder"));
+  }
+  const Json& c = spec.settings.at("characterize");
+  const std::string library = c.at("library").get<std::string>();
+  if (!library.empty()) {
+    lib::read_index(library);  // LIB-001..005: no library.json, or not one
+  } else {
+    for (const Json& p : c.at("inputs")) {
+      if (!fs::exists(p.get<std::string>(), ec)) {
+        throw Error("FLOW-023", fmt::format("{}: [characterize] inputs: '{}' does not exist; give Verilog files or "
+                                            "folders of them",
+                                            origin, p.get<std::string>()));
+      }
+    }
+  }
 }
 
 std::string describe_flow_keys() {

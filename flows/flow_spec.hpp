@@ -62,6 +62,12 @@ FlowSpec load_flow(const std::filesystem::path& path);
 /// Same from text (`origin` names it in messages; paths are resolved against `base_dir`).
 FlowSpec parse_flow(const std::string& text, const std::string& origin, const std::filesystem::path& base_dir);
 
+/// Checks that every input file the stages will read exists, before any stage runs (`flow check`
+/// and the start of `flow run`): [model] file (FLOW-006), [data] path or the Debian package's
+/// Fashion-MNIST (FLOW-022), [characterize] inputs (FLOW-023) and library (LIB-001..005 through
+/// the library reader). Each error names the flow file, the key and the path.
+void check_flow_inputs(const FlowSpec& spec);
+
 /// `transaxx flow keys`: every table and key with type, default and help, as TOML comments.
 std::string describe_flow_keys();
 

@@ -28,12 +28,7 @@ StageDef model_stage() {
   s.run = [](StageContext& ctx) {
     const Json& m = ctx.spec().table("model");
     const std::string file = m.at("file").get<std::string>();
-    if (!file.empty()) {
-      if (!fs::is_regular_file(file)) {
-        throw Error("FLOW-006", fmt::format("{}: [model] file '{}' does not exist; give a .safetensors model (e.g. "
-                                            "examples/models/fmnist_vit.safetensors) or set train = true",
-                                            ctx.spec().file.string(), file));
-      }
+    if (!file.empty()) {  // it exists: check_flow_inputs ran before any stage
       return Json{{"model", file}, {"preset", m.at("preset")}, {"trained_here", false}};
     }
     const fs::path out = ctx.dir() / "train";

@@ -2,6 +2,11 @@
 // mistake an error naming the file, line and key. The finetune stage's choice of front points.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "common/error.hpp"
 #include "flows/flow_spec.hpp"
 #include "flows/flow_stages.hpp"
@@ -102,4 +107,41 @@ TEST(FlowFinetune, ChoosesTheCheapestAcceptableThenTheCheapestNeverExact) {
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 5)), (std::vector<int>{2, 0, 1}));
   EXPECT_TRUE(choose_points(front, 0.88, 0.01, 0).empty());
   EXPECT_TRUE(choose_points({pt(0, 1.0, 0.88)}, 0.88, 0.01, 2).empty());
+}
+
+// Every input file a stage will read is checked before any stage runs (flow check, flow run):
+// a missing model, dataset folder, Verilog input or library is an error naming the key and path.
+TEST(FlowSpec, MissingInputFilesAreFoundBeforeAnyStage) {
+  namespace fs = std::filesystem;
+  const fs::path d = fs::temp_directory_path() / ("axx-flow-inputs-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d / "data");
+  fs::create_directories(d / "rtl");
+  { std::ofstream(d / "m.safetensors") << "x"; }
+  auto code_of = [&](const std::string& text, std::string* msg = nullptr) -> std::string {
+    try {
+      FlowSpec s = parse_flow(text, (d / "f.toml").string(), d);
+      s.file = d / "f.toml";
+      check_flow_inputs(s);
+    } catch (const Error& e) {
+      if (msg) *msg = e.what();
+      return e.code();
+    }
+    return "";
+  };
+  const std::string ok_data = "[data]\ndataset = \"folder\"\npath = \"data\"\n";
+  EXPECT_EQ(code_of(std::string(kMinimal) + ok_data + "[characterize]\ninputs = [\"rtl\"]\n"), "");
+  std::string msg;
+  EXPECT_EQ(code_of("[model]\nfile = \"gone.safetensors\"\n" + ok_data, &msg), "FLOW-006");
+  EXPECT_NE(msg.find("gone.safetensors"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("f.toml"), std::string::npos) << msg;
+  EXPECT_EQ(code_of(std::string(kMinimal) + "[data]\ndataset = \"folder\"\npath = \"nodata\"\n", &msg), "FLOW-022");
+  EXPECT_NE(msg.find("[data] path"), std::string::npos) << msg;
+  EXPECT_EQ(code_of(std::string(kMinimal) + ok_data + "[characterize]\ninputs = [\"rtl\", \"my.v\"]\n", &msg),
+            "FLOW-023");
+  EXPECT_NE(msg.find("my.v"), std::string::npos) << msg;
+  EXPECT_EQ(code_of(std::string(kMinimal) + ok_data + "[characterize]\nlibrary = \"rtl\"\n", &msg), "LIB-001");
+  // Training a model needs no model file.
+  EXPECT_EQ(code_of("[model]\ntrain = true\npreset = \"vit_fmnist\"\n" + ok_data), "");
+  fs::remove_all(d);
 }
