@@ -161,6 +161,13 @@ void validate_options(const CharacterizeOptions& o) {
   if (o.stimulus != "uniform") read_histogram(o.stimulus);
 }
 
+std::string rtl_sha256(const std::vector<fs::path>& files, const std::vector<std::pair<std::string, std::string>>& params) {
+  Sha256 h;
+  for (const auto& f : files) h.update(read_file(f));
+  for (const auto& [k, v] : params) h.update("\n" + k + "=" + v);
+  return h.hex();
+}
+
 std::string characterize_inputs_key(const CharacterizeOptions& o, const std::string& name) {
   Sha256 h;
   h.update(fmt::format("flow {}\nname {}\ntop {}\n", kCharacterizeFlowVersion, name, o.design.top));
@@ -301,10 +308,7 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
   r["width_a"] = 8;
   r["width_b"] = 8;
   r["width_o"] = 16;
-  Sha256 rtl_hash;
-  for (const auto& f : o.design.files) rtl_hash.update(read_file(f));
-  for (const auto& [k, v] : o.design.params) rtl_hash.update("\n" + k + "=" + v);
-  r["rtl_sha256"] = rtl_hash.hex();
+  r["rtl_sha256"] = rtl_sha256(o.design.files, o.design.params);
   r["lut"] = lut_path.filename().string();
   r["lut_sha256"] = sha256_hex(lut_bytes);
   r["error_plot"] = name + ".error.svg";

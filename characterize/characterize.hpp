@@ -55,6 +55,11 @@ struct CharacterizeResult {
 /// file name; "STIM-*" bad stimulus).
 CharacterizeResult characterize(const CharacterizeOptions& options);
 
+/// A record's `rtl_sha256`: the Verilog files' bytes in order, then each parameter override as
+/// "\nNAME=VALUE". `library check` recomputes it from a record to find stale entries.
+std::string rtl_sha256(const std::vector<std::filesystem::path>& files,
+                       const std::vector<std::pair<std::string, std::string>>& params);
+
 /// The key of everything a record depends on (sources, parameters, library, clock, stimulus,
 /// tool versions, flow version): equal keys mean the record is up to date.
 std::string characterize_inputs_key(const CharacterizeOptions& options, const std::string& name);

@@ -16,7 +16,6 @@
 #include "common/fs.hpp"
 #include "common/library_folder.hpp"
 #include "common/progress.hpp"
-#include "common/sha256.hpp"
 #include "characterize/plots.hpp"
 #include "multipliers_rtl/catalog.hpp"
 
@@ -310,21 +309,15 @@ std::vector<EntryCheck> check_library(const fs::path& dir) {
       const lib::MultiplierRecord r = lib::read_entry_record(index, e);
       lib::read_lut(r);  // LIB-011..015: missing, unreadable, wrong shape or not the recorded table
       if (!r.rtl_sha256.empty()) {
-        Sha256 h;  // as characterize computes it: the sources' bytes, then the parameters
         std::string gone;
         for (const std::string& f : r.sources) {
           std::error_code ec;
-          if (!fs::is_regular_file(f, ec)) {
-            gone = f;
-            break;
-          }
-          h.update(read_file(f));
+          if (gone.empty() && !fs::is_regular_file(f, ec)) gone = f;
         }
-        for (const auto& [k, v] : r.params) h.update("\n" + k + "=" + v);
         if (!gone.empty()) {
           c = {e.name, "stale", fmt::format("its Verilog source {} is gone; rebuild the multiplier from where its "
                                             "source is now (`transaxx library build`)", gone)};
-        } else if (h.hex() != r.rtl_sha256) {
+        } else if (rtl_sha256({r.sources.begin(), r.sources.end()}, r.params) != r.rtl_sha256) {
           c = {e.name, "stale", "its Verilog sources changed since it was characterized; rebuild it "
                                 "(`transaxx library build` redoes only the changed multipliers)"};
         }

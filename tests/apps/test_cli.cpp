@@ -373,6 +373,28 @@ TEST(CliLibrary, CorruptedTableIsRefusedEverywhere) {
   EXPECT_EQ(list.rc, 0) << list.output;
   EXPECT_NE(list.output.find("warning: bam_s8_v4 is corrupted"), std::string::npos) << list.output;
 
+  // Stale: exact_s8's Verilog (a copy its record points at) changed after characterization; the
+  // record's rtl_sha256 is the sources' bytes then "\nNAME=VALUE" per parameter.
+  {
+    Json r = read_json_file(lib / "exact_s8.json");
+    const fs::path src = root / "exact_copy.v";
+    fs::copy_file(r["sources"][0].get<std::string>(), src);
+    r["source"] = src.string();
+    r["sources"] = Json::array({src.string()});
+    Sha256 h;
+    h.update(read_file(src));
+    for (auto it = r["params"].begin(); it != r["params"].end(); ++it) h.update("\n" + it.key() + "=" + it.value().get<std::string>());
+    r["rtl_sha256"] = h.hex();
+    write_json_atomic(lib / "exact_s8.json", r);
+    auto same = test::run_cli({"library", "check", lib.string()});
+    EXPECT_NE(same.output.find("exact_s8                     ok"), std::string::npos) << same.output;
+    write_file_atomic(src, read_file(src) + "// edited\n");
+    auto stale = test::run_cli({"library", "check", lib.string()});
+    EXPECT_EQ(stale.rc, 1) << stale.output;
+    EXPECT_NE(stale.output.find("exact_s8                     stale: its Verilog sources changed"), std::string::npos)
+        << stale.output;
+  }
+
   auto hw = test::run_cli({"hwgen", "--config", cfg.string(), "--library", lib.string(), "--rows", "2", "--cols",
                            "2", "--out", (root / "hw").string()});
   EXPECT_EQ(hw.rc, 1) << hw.output;
