@@ -18,6 +18,7 @@
 #include "eda/gate_netlist.hpp"
 #include "eda/liberty.hpp"
 #include "characterize/plots.hpp"
+#include "characterize/simulation_check.hpp"
 #include "eda/verilator.hpp"
 
 namespace axx::flows {
@@ -147,6 +148,45 @@ bool infer_signedness(const CharacterizeOptions& o, const DesignInfo& info, cons
   return false;
 }
 
+// Simulates RTL and netlist (simulation_check.hpp); on a difference, reruns unoptimized and
+// asks Yosys. Returns the agreed tables and fills `how` (the record's "simulation"); throws when
+// they cannot agree.
+SimulationResult simulate_and_decide(SimulationRequest req, const CharacterizeOptions& o, const DesignInfo& info,
+                                     const fs::path& work, Json& how) {
+  req.options = first_simulation_options();
+  how = {{"verilator", verilator_version()},
+         {"options", req.options},
+         {"rerun_options", rerun_simulation_options()},
+         {"yosys_check_pairs", kYosysCheckPairs},
+         {"second_opinion", false},
+         {"decided_by", "the RTL and gate-level simulations agree"}};
+  SimulationResult first = simulate_exhaustive(req, work);
+  if (differing_pairs(first).empty()) return first;
+
+  SimulationRequest again = req;
+  again.options = rerun_simulation_options();
+  again.tag = "O0";
+  SimulationResult rerun = simulate_exhaustive(again, work);
+  const std::vector<size_t> asked = pairs_for_yosys(first, rerun);
+  std::vector<std::pair<int, int>> pairs;
+  for (const size_t i : asked) pairs.emplace_back(static_cast<int>(i >> 8), static_cast<int>(i & 255));
+  const std::string logs = fmt::format("logs: {}, {}, {}", (work / "verilator.log").string(),
+                                       (work / "verilator-O0.log").string(), (work / "eval.log").string());
+  std::vector<EvaluatedOutput> ys;
+  try {
+    ys = evaluate_rtl(o.design, info, pairs, work, "eval");
+  } catch (const Error& e) {
+    throw Error("CHR-023", fmt::format("module '{}': the synthesized netlist differs from the RTL (first at a={} b={}: "
+                                       "RTL 0x{:04x}, gates 0x{:04x}) and Yosys could not evaluate the RTL to decide "
+                                       "which is right: {}",
+                                       info.top, pairs[0].first, pairs[0].second, rerun.rtl[asked[0]],
+                                       rerun.gate[asked[0]], e.what()));
+  }
+  const Json decided = decide_simulation(info.top, first, rerun, asked, ys, logs);
+  for (auto it = decided.begin(); it != decided.end(); ++it) how[it.key()] = it.value();
+  return rerun;
+}
+
 }  // namespace
 
 void validate_options(const CharacterizeOptions& o) {
@@ -179,6 +219,7 @@ std::string characterize_inputs_key(const CharacterizeOptions& o, const std::str
   h.update(fmt::format("clock {:.9g}\n", o.clock_mhz));
   h.update(stimulus_json(o).dump() + "\n");
   h.update(yosys_version() + "\n" + verilator_version() + "\n");
+  h.update("simulation " + simulation_settings() + "\n");
   return h.hex();
 }
 
@@ -246,17 +287,10 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
   const bool is_signed = infer_signedness(o, info, name, signed_from);
   t = Clock::now();
   SimulationRequest sreq{o.design.files, info.top, o.design.params, info.port_a, info.port_b, info.port_o,
-                         work / "gate_flat.v", info.bit_index};
-  const SimulationResult sim = simulate_exhaustive(sreq, work);
+                         work / "gate_flat.v", info.bit_index, {}, {}};
+  Json simulation;
+  const SimulationResult sim = simulate_and_decide(sreq, o, info, work, simulation);
   res.seconds.simulation = seconds_since(t);
-  for (size_t i = 0; i < 65536; ++i) {
-    if (sim.rtl[i] != sim.gate[i]) {
-      throw Error("CHR-008", fmt::format("module '{}': the synthesized netlist differs from the RTL at a={} b={} "
-                                         "(RTL 0x{:04x}, gates 0x{:04x}); the RTL may depend on x/z values or "
-                                         "simulation-only constructs (logs in {})",
-                                         info.top, i >> 8, i & 255, sim.rtl[i], sim.gate[i], work.string()));
-    }
-  }
   bool constant = true;
   for (size_t i = 1; i < 65536 && constant; ++i) constant = sim.rtl[i] == sim.rtl[0];
   if (constant) {
@@ -341,6 +375,7 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
                {"output_load_pf", kOutputLoadPf}};
   r["stimulus"] = stimulus_json(o);
   r["tools"] = {{"yosys", yosys_version()}, {"verilator", verilator_version()}};
+  r["simulation"] = simulation;
   r["flow_version"] = kCharacterizeFlowVersion;
   r["inputs_sha256"] = characterize_inputs_key(o, name);
   res.record_path = o.out_dir / (name + ".json");

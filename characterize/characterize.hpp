@@ -5,7 +5,8 @@
 //   1. Yosys reads the files, picks and checks the top module (yosys.hpp);
 //   2. Yosys + ABC synthesize it against the Liberty library (area, cell mix);
 //   3. Verilator simulates all 65,536 pairs of the RTL and of the gate-level netlist; the two
-//      tables must be identical (verilator.hpp);
+//      tables must be identical (verilator.hpp), else an unoptimized rerun and Yosys'
+//      evaluation of the RTL decide which side is wrong;
 //   4. the mapped netlist is evaluated bit-parallel (and must equal Verilator's table), timed
 //      with the NLDM tables and its power measured from toggles under the stimulus
 //      (gate_netlist.hpp);
@@ -50,9 +51,12 @@ struct CharacterizeResult {
   StageSeconds seconds;
 };
 
-/// Characterizes one multiplier. Throws axx::Error (see yosys.hpp, verilator.hpp; "CHR-008"
-/// RTL and gate-level tables differ, naming the first pair; "CHR-012" record name unusable as a
-/// file name; "STIM-*" bad stimulus).
+/// Characterizes one multiplier. Throws axx::Error (see yosys.hpp, verilator.hpp; when the RTL
+/// and gate-level tables differ even after an unoptimized rerun, Yosys' evaluation of the RTL
+/// decides which side is named: "CHR-020" the RTL simulation is wrong (Yosys agrees with the
+/// gates), "CHR-008" the netlist is wrong (Yosys agrees with the RTL), "CHR-021" no two agree;
+/// "CHR-022" the rerun agrees with the gates but Yosys does not, "CHR-023" Yosys could not
+/// evaluate the RTL; "CHR-012" record name unusable as a file name; "STIM-*" bad stimulus).
 CharacterizeResult characterize(const CharacterizeOptions& options);
 
 /// A record's `rtl_sha256`: the Verilog files' bytes in order, then each parameter override as
@@ -61,7 +65,7 @@ std::string rtl_sha256(const std::vector<std::filesystem::path>& files,
                        const std::vector<std::pair<std::string, std::string>>& params);
 
 /// The key of everything a record depends on (sources, parameters, library, clock, stimulus,
-/// tool versions, flow version): equal keys mean the record is up to date.
+/// tool versions, simulator settings, flow version): equal keys mean the record is up to date.
 std::string characterize_inputs_key(const CharacterizeOptions& options, const std::string& name);
 
 /// Checks the options' values (clock, vectors, stimulus file) before any tool runs.

@@ -159,6 +159,17 @@ std::string verilator_version() {
   return version;
 }
 
+bool verilator_has_dfg_switch() {
+  static std::once_flag once;
+  static bool has = false;
+  std::call_once(once, [] {
+    verilator_version();
+    // An unknown option makes Verilator exit with an error before it prints its version.
+    has = run_process({"verilator", "-fno-dfg", "--version"}) == 0;
+  });
+  return has;
+}
+
 fs::path cache_dir() {
   if (const char* d = std::getenv("TRANSAXX_CACHE_DIR"); d && *d) return d;
   if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "transaxx";
@@ -169,7 +180,8 @@ fs::path cache_dir() {
 SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::path& work) {
   verilator_version();
   const std::vector<fs::path> runtime = verilator_runtime_objects();
-  const fs::path obj = work / "verilator";
+  const std::string sfx = req.tag.empty() ? "" : "-" + req.tag;
+  const fs::path obj = work / ("verilator" + sfx);
   fs::remove_all(obj);
   fs::create_directories(obj);
 
@@ -202,8 +214,10 @@ SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::pat
   // user's files through plain-named links; its messages are mapped back to the real names.
   std::vector<std::pair<std::string, std::string>> aliases;
   std::vector<std::string> argv = {"verilator", "--cc", "--prefix", "Vharness", "--top-module", "axx_harness",
-                                   "-Mdir", "verilator", "-Wno-fatal", "-Wno-lint", "-Wno-style",
-                                   "-Wno-UNOPTFLAT", "-Wno-MULTITOP", "harness.v"};
+                                   "-Mdir", obj.filename().string(), "-Wno-fatal", "-Wno-lint", "-Wno-style",
+                                   "-Wno-UNOPTFLAT", "-Wno-MULTITOP"};
+  argv.insert(argv.end(), req.options.begin(), req.options.end());
+  argv.push_back("harness.v");
   for (size_t i = 0; i < req.rtl_files.size(); ++i) {
     const std::string alias = fmt::format("rtl_{}{}", i, req.rtl_files[i].extension().string() == ".sv" ? ".sv" : ".v");
     fs::remove(work / alias);
@@ -215,7 +229,7 @@ SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::pat
     throw Error("VLT-004", "internal: the gate-level netlist must be in the work folder");
   }
   argv.push_back(req.gate_netlist.filename().string());
-  const fs::path vlog = work / "verilator.log";
+  const fs::path vlog = work / ("verilator" + sfx + ".log");
   if (run_process(argv, {work, vlog, {}}) != 0) {
     std::string msg = verilator_errors(vlog);
     for (const auto& [alias, real] : aliases) {
@@ -237,11 +251,11 @@ SimulationResult simulate_exhaustive(const SimulationRequest& req, const fs::pat
   cc.push_back((obj / "sim_main.cpp").string());
   for (const auto& r : runtime) cc.push_back(r.string());
   cc.insert(cc.end(), {"-pthread", "-latomic", "-o", (obj / "sim").string()});
-  run_tool_checked("VLT-002", "compiling the verilated model", cc, {obj, work / "compile.log", {}});
+  run_tool_checked("VLT-002", "compiling the verilated model", cc, {obj, work / ("compile" + sfx + ".log"), {}});
 
-  const fs::path out = work / "sim_out.bin";
+  const fs::path out = work / ("sim_out" + sfx + ".bin");
   run_tool_checked("VLT-003", "running the Verilator simulation", {(obj / "sim").string(), out.string()},
-                   {obj, work / "sim.log", {}});
+                   {obj, work / ("sim" + sfx + ".log"), {}});
   const std::string bytes = read_file(out);
   if (bytes.size() != 4 * 65536) {
     throw Error("VLT-006", fmt::format("simulation output '{}' has {} bytes, expected {}", out.string(), bytes.size(),

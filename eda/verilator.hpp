@@ -20,6 +20,10 @@ namespace axx::flows {
 /// "Verilator 5.006 ...". Throws "PROC-002" naming the Debian package when missing.
 std::string verilator_version();
 
+/// Whether the installed Verilator has the DFG optimizer's switch (-fno-dfg); asked once
+/// (`verilator -fno-dfg --version`) and cached for the process.
+bool verilator_has_dfg_switch();
+
 /// Folder for build caches: $TRANSAXX_CACHE_DIR, else $XDG_CACHE_HOME/transaxx, else ~/.cache/transaxx.
 std::filesystem::path cache_dir();
 
@@ -43,13 +47,18 @@ struct SimulationRequest {
   std::string port_a, port_b, port_o;
   std::filesystem::path gate_netlist;  ///< flattened netlist defining module axx_gate, one port per bit
   std::map<std::string, std::vector<int>> bit_index;  ///< per port, declared index of each bit (LSB first)
+  std::vector<std::string> options;  ///< extra Verilator options for the whole model (e.g. "-fno-dfg", "-O0")
+  /// Suffix of the model folder and log names ("" = verilator/, verilator.log, ...; "O0" =
+  /// verilator-O0/, verilator-O0.log, ...), so a rerun keeps the first run's logs.
+  std::string tag;
 };
 
 struct SimulationResult {
   std::vector<uint16_t> rtl, gate;  ///< raw 16-bit outputs, index a*256+b
 };
 
-/// Builds and runs the harness in `work`. Errors: "VLT-001" Verilator rejected the design
+/// Builds and runs the harness in `work` (logs: verilator.log, compile.log, sim.log, each with
+/// "-<tag>" before the extension when the request has a tag). Errors: "VLT-001" Verilator rejected the design
 /// (its message and log path), "VLT-002" the C++ build failed, "VLT-003" the simulation failed,
 /// "VLT-006" its output has the wrong size, "VLT-004" the netlist is not in `work` (internal).
 SimulationResult simulate_exhaustive(const SimulationRequest& req, const std::filesystem::path& work);

@@ -295,4 +295,38 @@ void synthesize(const DesignSpec& spec, DesignInfo& info, const fs::path& libert
   }
 }
 
+std::vector<EvaluatedOutput> evaluate_rtl(const DesignSpec& spec, const DesignInfo& info,
+                                          const std::vector<std::pair<int, int>>& pairs, const fs::path& work,
+                                          const std::string& name) {
+  std::string script = read_commands(spec) + "hierarchy -check -top " + yosys_id(info.top);
+  for (const auto& [k, v] : spec.params) script += " -chparam " + yosys_id(k) + " " + v;
+  script += "\nproc\nflatten\nopt_clean\n";
+  for (const auto& [a, b] : pairs) {
+    script += fmt::format("eval -set-undef -set {} {} -set {} {} -show {}\n", yosys_id(info.port_a), a,
+                          yosys_id(info.port_b), b, yosys_id(info.port_o));
+  }
+  run_yosys(name + ".ys", script, work, "YSY-020", fmt::format("Yosys could not evaluate module '{}'", info.top));
+  // "Eval result: \\o = 16'0000000000100000." once per eval, in order; x/z bits for unknowns.
+  const fs::path log = work / (name + ".log");
+  const std::string text = read_file(log);
+  static const std::regex result(R"(Eval result: \S+ = (\d+)'([01xzXZ]+)\.)");
+  std::vector<EvaluatedOutput> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), result); it != std::sregex_iterator(); ++it) {
+    const std::string bits = (*it)[2].str();
+    EvaluatedOutput e;
+    for (size_t i = 0; i < bits.size() && i < 16; ++i) {
+      const char c = bits[bits.size() - 1 - i];  // MSB first in the log
+      if (c == '1') e.value |= static_cast<uint16_t>(1u << i);
+      else if (c != '0') e.unknown |= static_cast<uint16_t>(1u << i);
+    }
+    out.push_back(e);
+  }
+  if (out.size() != pairs.size()) {
+    throw Error("YSY-021", fmt::format("Yosys printed {} evaluation result(s) for module '{}', expected {} (one per "
+                                       "operand pair); see {}",
+                                       out.size(), info.top, pairs.size(), log.string()));
+  }
+  return out;
+}
+
 }  // namespace axx::flows

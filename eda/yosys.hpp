@@ -9,6 +9,7 @@
 //   synth.log       Yosys' log, including `stat -liberty` (area, cell mix).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -52,5 +53,19 @@ DesignInfo inspect_design(const DesignSpec& spec, const std::filesystem::path& w
 /// output that synthesis reduced to a constant, "YSY-007" Yosys failed otherwise (log tail).
 void synthesize(const DesignSpec& spec, DesignInfo& info, const std::filesystem::path& liberty,
                 const std::filesystem::path& work);
+
+/// One output value from Yosys' own evaluation: `unknown` has a 1 for each bit Yosys found x or z.
+struct EvaluatedOutput {
+  uint16_t value = 0;
+  uint16_t unknown = 0;
+};
+
+/// A third opinion on a multiplier's RTL: Yosys elaborates the design as written (hierarchy with
+/// the parameter overrides, proc, flatten; no synthesis) and evaluates the output for each
+/// (a, b) pair with its `eval` pass (signals without a driver evaluate to x). Script and log: <work>/<name>.ys, <name>.log. Errors:
+/// "YSY-020" Yosys failed (its message and log), "YSY-021" the log lacks a result per pair.
+std::vector<EvaluatedOutput> evaluate_rtl(const DesignSpec& spec, const DesignInfo& info,
+                                          const std::vector<std::pair<int, int>>& pairs,
+                                          const std::filesystem::path& work, const std::string& name = "eval");
 
 }  // namespace axx::flows
