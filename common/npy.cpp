@@ -62,11 +62,10 @@ std::vector<double> NpyArray::to_double() const {
       std::memcpy(&u, p, bytes);  // little-endian host
       v = static_cast<double>(u);
     } else if (kind == 'i' && bytes <= 8) {
-      int64_t s = 0;
-      std::memcpy(&s, p, bytes);
-      const int shift = static_cast<int>(64 - 8 * bytes);
-      s = (s << shift) >> shift;  // sign-extend
-      v = static_cast<double>(s);
+      uint64_t u = 0;
+      std::memcpy(&u, p, bytes);
+      if (bytes < 8 && (u >> (8 * bytes - 1)) & 1) u |= ~uint64_t(0) << (8 * bytes);  // sign-extend
+      v = static_cast<double>(static_cast<int64_t>(u));  // (shifting a negative value left is undefined)
     } else if (kind == 'f' && bytes == 4) {
       float f;
       std::memcpy(&f, p, 4);

@@ -99,6 +99,11 @@ TEST(FuzzNpy, FoundInputsAreRefusedWithCodes) {
   test::expect_error("NPY-011", [&] { read_npy(f); });
   fuzz::write_bytes(f, npy_header("<i16", {2}) + std::string(32, '\1'));
   test::expect_error("NPY-003", [&] { read_npy(f).to_double(); });
+  // UBSan: sign-extending a negative '<i8' shifted a negative value left (undefined); now exact.
+  fuzz::write_bytes(f, npy_of<int64_t>("<i8", {3}, {-5, INT64_MIN, 7}));
+  EXPECT_EQ(read_npy(f).to_double(), (std::vector<double>{-5, double(INT64_MIN), 7}));
+  fuzz::write_bytes(f, npy_of<int16_t>("<i2", {2}, {-3, 32767}));
+  EXPECT_EQ(read_npy(f).to_double(), (std::vector<double>{-3, 32767}));
   fuzz::write_bytes(f, npy_header("<i-4", {2}) + std::string(32, '\1'));
   test::expect_error("NPY-001", [&] { read_npy(f); });
 }
