@@ -22,6 +22,10 @@ Json read_json_file(const std::filesystem::path& path) {
       if (text[i] == '\n') { ++line; col = 1; } else { ++col; }
     }
     throw Error("JSON-001", fmt::format("{}:{}:{}: invalid JSON: {}", path.string(), line, col, e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    // Valid syntax the parser cannot hold, e.g. a number beyond double's range (1e309).
+    throw Error("JSON-010", fmt::format("{}: JSON that cannot be read: {}; write numbers within double's range",
+                                        path.string(), e.what()));
   }
 }
 

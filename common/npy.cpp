@@ -25,8 +25,14 @@ std::string shape_text(const std::vector<size_t>& shape) {
 }
 
 size_t dtype_size(const std::string& descr) {
-  if (descr.size() < 3) return 0;
-  return static_cast<size_t>(std::atoi(descr.c_str() + 2));
+  // "<i4": byte order, kind, item size in bytes (0 when it is not a plain number of at most 4 digits)
+  if (descr.size() < 3 || descr.size() > 6) return 0;
+  size_t n = 0;
+  for (size_t i = 2; i < descr.size(); ++i) {
+    if (descr[i] < '0' || descr[i] > '9') return 0;
+    n = n * 10 + size_t(descr[i] - '0');
+  }
+  return n;
 }
 
 }  // namespace
@@ -51,16 +57,15 @@ std::vector<double> NpyArray::to_double() const {
     double v = 0;
     if (kind == 'b' && bytes == 1) {
       v = *p ? 1 : 0;
-    } else if (kind == 'u') {
+    } else if (kind == 'u' && bytes <= 8) {
       uint64_t u = 0;
       std::memcpy(&u, p, bytes);  // little-endian host
       v = static_cast<double>(u);
-    } else if (kind == 'i') {
-      int64_t s = 0;
-      std::memcpy(&s, p, bytes);
-      const int shift = static_cast<int>(64 - 8 * bytes);
-      s = (s << shift) >> shift;  // sign-extend
-      v = static_cast<double>(s);
+    } else if (kind == 'i' && bytes <= 8) {
+      uint64_t u = 0;
+      std::memcpy(&u, p, bytes);
+      if (bytes < 8 && (u >> (8 * bytes - 1)) & 1) u |= ~uint64_t(0) << (8 * bytes);  // sign-extend
+      v = static_cast<double>(static_cast<int64_t>(u));  // (shifting a negative value left is undefined)
     } else if (kind == 'f' && bytes == 4) {
       float f;
       std::memcpy(&f, p, 4);
@@ -115,11 +120,26 @@ NpyArray read_npy(const std::filesystem::path& path) {
   const std::string dims = m[1];
   std::regex num(R"(\d+)");
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
-    a.shape.push_back(std::stoul(it->str()));
+    const std::string d = it->str();
+    if (d.size() > 15) {
+      throw Error("NPY-010", fmt::format("'{}': shape dimension {} is beyond any file's size; the header is "
+                                         "corrupted, write the array again",
+                                         path.string(), d));
+    }
+    a.shape.push_back(std::stoul(d));
   }
   const size_t elem = dtype_size(a.descr);
   if (elem == 0) throw bad(fmt::format("unsupported dtype '{}'", a.descr));
-  const size_t need = a.size() * elem;
+  // The data's size, refused before it wraps around (the file holds at most raw.size() bytes).
+  size_t need = elem;
+  for (size_t d : a.shape) {
+    if (d != 0 && need > raw.size() / d) {
+      throw Error("NPY-011", fmt::format("'{}': shape {} of '{}' needs more bytes than the file's {}; the header is "
+                                         "corrupted or the data truncated, write the array again",
+                                         path.string(), shape_text(a.shape), a.descr, raw.size()));
+    }
+    need *= d;
+  }
   const size_t data_off = offset + header_len;
   if (raw.size() - data_off < need) {
     throw bad(fmt::format("data truncated: shape {} of '{}' needs {} bytes, file has {}", shape_text(a.shape),

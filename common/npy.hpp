@@ -24,7 +24,8 @@ struct NpyArray {
 };
 
 /// Reads any .npy file. Throws axx::Error "NPY-001" (not a .npy / truncated / bad header),
-/// naming the file and what was wrong.
+/// "NPY-010" (a shape dimension of more than 15 digits), "NPY-011" (a shape whose data would be
+/// larger than the file), naming the file and what was wrong.
 NpyArray read_npy(const std::filesystem::path& path);
 
 /// Reads a (rows, cols) '<i4' array (C order) as required for LUTs.

@@ -73,7 +73,13 @@ std::shared_ptr<const Liberty> load_liberty(const std::filesystem::path& path) {
                                            ? "; install the Debian package qflow-tech-osu018 (scripts/setup.sh)"
                                            : ""));
   }
-  const std::string text = read_file(path);
+  std::shared_ptr<const Liberty> out = parse_liberty_library(read_file(path), path);
+  std::lock_guard<std::mutex> lock(mu);
+  cache[key] = out;
+  return out;
+}
+
+std::shared_ptr<const Liberty> parse_liberty_library(const std::string& text, const std::filesystem::path& path) {
   const LibertyGroup lib = parse_liberty(text, path.string());
 
   auto out = std::make_shared<Liberty>();
@@ -180,8 +186,6 @@ std::shared_ptr<const Liberty> load_liberty(const std::filesystem::path& path) {
     out->cells[cell.name] = std::move(cell);
   }
   if (out->cells.empty()) throw Error("LTY-012", fmt::format("{}: the library defines no cells", where));
-  std::lock_guard<std::mutex> lock(mu);
-  cache[key] = out;
   return out;
 }
 

@@ -67,6 +67,8 @@ struct Liberty {
 /// cell function), "LTY-005" (no such file), "LTY-006".."LTY-009" (bad table),
 /// "LTY-010" (no capacitive_load_unit), "LTY-011" (no nominal voltage), "LTY-012" (no cells).
 std::shared_ptr<const Liberty> load_liberty(const std::filesystem::path& path);
+/// The same from a file's text (`path` names it in messages and in Liberty::path); not cached.
+std::shared_ptr<const Liberty> parse_liberty_library(const std::string& text, const std::filesystem::path& path);
 
 /// The default library: OSU 0.18 µm cells from Debian's qflow-tech-osu018.
 std::filesystem::path default_liberty_path();

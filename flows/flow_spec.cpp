@@ -170,6 +170,11 @@ Json convert(const FlowKey& k, const toml::node& v, const std::string& origin, c
     v.visit([&](auto&& n) { os << n; });
     return os.str();
   };
+  // A number outside the key's range (from the schema, the one table of ranges).
+  auto out_of_range = [&](const std::string& got) {
+    return UsageError("FLOW-030", fmt::format("{}: [{}] {} = {} is out of range: expected {} ({})",
+                                              where(origin, v.source()), k.table, k.name, got, type_name(k), k.help));
+  };
   switch (k.type) {
     case T::string: {
       if (!v.is_string()) throw bad(shown());
@@ -182,13 +187,13 @@ Json convert(const FlowKey& k, const toml::node& v, const std::string& origin, c
     case T::integer: {
       if (!v.is_integer()) throw bad(shown());
       const int64_t i = *v.value<int64_t>();
-      if (k.min < k.max && (double(i) < k.min || double(i) > k.max)) throw bad(std::to_string(i));
+      if (k.min < k.max && (double(i) < k.min || double(i) > k.max)) throw out_of_range(std::to_string(i));
       return Json(i);
     }
     case T::number: {
       if (!v.is_number()) throw bad(shown());
       const double d = *v.value<double>();
-      if (!std::isfinite(d) || (k.min < k.max && (d < k.min || d > k.max))) throw bad(shown());
+      if (!std::isfinite(d) || (k.min < k.max && (d < k.min || d > k.max))) throw out_of_range(shown());
       return Json(d);
     }
     case T::boolean:
@@ -311,7 +316,9 @@ void check_flow_inputs(const FlowSpec& spec) {
   const Json& c = spec.settings.at("characterize");
   const std::string library = c.at("library").get<std::string>();
   if (!library.empty()) {
-    lib::read_index(library);  // LIB-001..005: no library.json, or not one
+    // LIB-001..010: no library.json or records, or not ones; LIB-011..015: a table missing,
+    // unreadable or not the one its record was characterized with (changed since)
+    for (const auto& r : lib::read_library(library).records) lib::read_lut(r);
   } else {
     for (const Json& p : c.at("inputs")) {
       if (!fs::exists(p.get<std::string>(), ec)) {

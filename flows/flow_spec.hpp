@@ -16,7 +16,7 @@
 //   [report]      title
 //
 // Paths are relative to the flow file's folder. Unknown tables or keys (typos) and values of the
-// wrong type or range are errors naming the file, line and key (FLOW-001..003, FLOW-008).
+// wrong type or range are errors naming the file, line and key (FLOW-001..003, FLOW-008, FLOW-030).
 #pragma once
 
 #include <filesystem>
@@ -55,7 +55,8 @@ struct FlowSpec {
 
 /// Reads and validates a flow file. Throws UsageError FLOW-001 (not TOML: line and column),
 /// FLOW-002 / FLOW-008 (unknown key / table, with its line and the valid names), FLOW-003 (a
-/// value of the wrong type or out of range, with its line and what is expected), FLOW-011 (no
+/// value of the wrong type, with its line and what is expected), FLOW-030 (a number outside the
+/// key's range in flow_keys(), naming the line, key, value and range), FLOW-011 (no
 /// such file), FLOW-013..017 (flow name, [model] file/train/preset, [search] compare), IO-*
 /// when unreadable.
 FlowSpec load_flow(const std::filesystem::path& path);
@@ -64,8 +65,9 @@ FlowSpec parse_flow(const std::string& text, const std::string& origin, const st
 
 /// Checks that every input file the stages will read exists, before any stage runs (`flow check`
 /// and the start of `flow run`): [model] file (FLOW-006), [data] path or the Debian package's
-/// Fashion-MNIST (FLOW-022), [characterize] inputs (FLOW-023) and library (LIB-001..005 through
-/// the library reader). Each error names the flow file, the key and the path.
+/// Fashion-MNIST (FLOW-022), [characterize] inputs (FLOW-023) and library (LIB-001..015 through
+/// the library reader: its index, records and every table, checked against the records'
+/// SHA-256). Each error names the flow file, the key and the path.
 void check_flow_inputs(const FlowSpec& spec);
 
 /// `transaxx flow keys`: every table and key with type, default and help, as TOML comments.

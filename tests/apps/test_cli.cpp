@@ -352,6 +352,9 @@ TEST(CliLibrary, CorruptedTableIsRefusedEverywhere) {
   for (const char* n : {"exact_s8", "bam_s8_v4"}) {  // records as characterize writes them: with the hash
     Json r = read_json_file(lib / (std::string(n) + ".json"));
     r["lut_sha256"] = sha256_file(lib / (std::string(n) + ".npy"));
+    // The figures `search` needs (made up; the search must stop before using them).
+    r["error"] = Json{{"mae_pct", 0.1}, {"wce_pct", 1.0}, {"mse", 10.0}, {"mean_error", 0.0}};
+    r["hw"] = Json{{"energy_pj_per_op", 0.5}, {"area_um2", 100.0}};
     write_json_atomic(lib / (std::string(n) + ".json"), r);
   }
   auto ok = test::run_cli({"library", "check", lib.string()});
@@ -407,7 +410,28 @@ TEST(CliLibrary, CorruptedTableIsRefusedEverywhere) {
                              "--no-progress"});
     EXPECT_EQ(ev.rc, 1) << ev.output;
     EXPECT_NE(ev.output.find("error LIB-015"), std::string::npos) << ev.output;
+
+    auto se = test::run_cli({"search", "--model", kFmnistVit, "--library", lib.string(), "--budget", "2",
+                             "--eval-images", "8", "--no-final-eval", "--out", (root / "search").string()});
+    EXPECT_EQ(se.rc, 1) << se.output;
+    EXPECT_NE(se.output.find("error LIB-015"), std::string::npos) << se.output;
+    EXPECT_NE(se.output.find((lib / "bam_s8_v4.npy").string()), std::string::npos) << se.output;
+    EXPECT_FALSE(fs::exists(root / "search" / "summary.json"));
   }
+
+  // The flow with that library: `flow check` and `flow run` refuse it before any stage runs.
+  const fs::path flow = root / "flow.toml";
+  write_file_atomic(flow, "[flow]\nname = \"corrupt\"\nruns = \"" + (root / "runs").string() +
+                              "\"\n[characterize]\nlibrary = \"" + lib.string() + "\"\n[model]\nfile = \"" +
+                              kFmnistVit + "\"\n[data]\npath = \"" + root.string() + "\"\n");
+  for (const char* verb : {"check", "run"}) {
+    auto fl = test::run_cli({"flow", verb, flow.string()});
+    EXPECT_EQ(fl.rc, 1) << verb << ": " << fl.output;
+    EXPECT_NE(fl.output.find("LIB-015"), std::string::npos) << verb << ": " << fl.output;
+    EXPECT_NE(fl.output.find((lib / "bam_s8_v4.npy").string()), std::string::npos) << verb << ": " << fl.output;
+  }
+  EXPECT_FALSE(fs::exists(root / "runs" / "corrupt" / "characterize"));
+  EXPECT_FALSE(fs::exists(root / "runs" / "corrupt" / "model"));
   fs::remove_all(root);
 }
 

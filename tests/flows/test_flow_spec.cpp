@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "common/error.hpp"
 #include "flows/flow_spec.hpp"
 #include "flows/flow_stages.hpp"
@@ -63,9 +65,9 @@ TEST(FlowSpec, MistakesNameTheLineAndTheKey) {
   EXPECT_NE(msg.find("budget"), std::string::npos) << msg;
 
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[search]\nbudget = 0\n");
-  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_EQ(code, "FLOW-030");
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[finetune]\nmax_drop = 1.5\n");
-  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_EQ(code, "FLOW-030");
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[hwgen]\ndataflow = \"ow\"\n");
   EXPECT_EQ(code, "FLOW-003");
   EXPECT_NE(msg.find("did you mean 'os'"), std::string::npos) << msg;
@@ -81,6 +83,33 @@ TEST(FlowSpec, MistakesNameTheLineAndTheKey) {
   EXPECT_EQ(code, "FLOW-016");  // training needs a preset
   std::tie(code, msg) = parse_error(std::string(kMinimal) + "[flow]\nname = \"a/b\"\n");
   EXPECT_EQ(code, "FLOW-013");
+}
+
+TEST(FlowSpec, EveryNumericKeyRefusesValuesOutsideItsRangeNamingIt) {
+  // The schema (flow_keys()) is the one table of ranges: below the minimum and above the maximum
+  // of every numeric key is FLOW-030 naming the file and line, the key, the value and the range.
+  int walked = 0;
+  for (const auto& k : flow_keys()) {
+    if (k.type != FlowKey::Type::integer && k.type != FlowKey::Type::number) continue;
+    ASSERT_LT(k.min, k.max) << k.table << "." << k.name << " has no range";
+    const bool integer = k.type == FlowKey::Type::integer;
+    const std::string range = integer ? fmt::format("an integer in [{:.0f}, {:.0f}]", k.min, k.max)
+                                      : fmt::format("a number in [{:g}, {:g}]", k.min, k.max);
+    std::vector<std::string> bad = {integer ? fmt::format("{:.0f}", k.min - 1) : fmt::format("{:.17g}", k.min - 1),
+                                    integer ? fmt::format("{:.0f}", k.max + 1) : fmt::format("{:.17g}", k.max * 2 + 1)};
+    if (!integer) bad.push_back("nan");
+    for (const auto& v : bad) {
+      const std::string text = (k.table == "model" ? std::string("") : std::string(kMinimal)) + "[" + k.table + "]\n" +
+                               (k.table == "model" ? "file = \"m.safetensors\"\n" : "") + k.name + " = " + v + "\n";
+      auto [code, msg] = parse_error(text);
+      EXPECT_EQ(code, "FLOW-030") << k.table << "." << k.name << " = " << v << ": " << msg;
+      EXPECT_NE(msg.find("f.toml:"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("[" + k.table + "] " + k.name + " = "), std::string::npos) << msg;
+      EXPECT_NE(msg.find("out of range: expected " + range), std::string::npos) << range << " in: " << msg;
+      ++walked;
+    }
+  }
+  EXPECT_GT(walked, 40);
 }
 
 TEST(FlowSpec, EveryKeyIsDescribed) {
