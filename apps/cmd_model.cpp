@@ -28,6 +28,7 @@ void add_model_options(CLI::App* c, train::EvalOptions& e) {
   c->add_option("--split", e.data.split, "dataset split to evaluate: test or train")->default_val(e.data.split);
   add_calibration_options(c, e.quant.calib_images, e.quant.calibration, e.quant.percentile,
                           "training images used for calibration (seeded random subset)", "the config's, else max");
+  add_compensation_option(c, e.quant.compensation, "the config's, else none");
   add_run_options(c, e.run, "seed of the calibration images (finetune: also of the shuffling)", true);
 }
 

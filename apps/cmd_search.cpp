@@ -143,6 +143,7 @@ void add_search_commands(CLI::App& app) {
   add_test_limit(s, so.eval.data.limit);
   add_calibration_options(s, so.eval.calib_images, so.eval.calibration, so.eval.percentile,
                           "training images for calibration (and layer statistics)", "max");
+  add_compensation_option(s, so.eval.compensation, "none");
   add_dataset_options(s, so.eval.data, "test");
   s->add_option("--max-candidates", so.max_candidates,
                 "multipliers per layer after Pareto pruning, exact included (0 = all; else >= 2)")

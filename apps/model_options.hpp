@@ -6,6 +6,7 @@
 //   --model --preset --heads --channels --input-size --classes   the model file and its shape
 //   --dataset --data --img-size                                   the dataset
 //   --calib-images --calibration --percentile                     calibration (training images)
+//   --compensation                                                error compensation (none | mean)
 //   --threads --eval-batch --data-seed --no-progress              how it runs
 //   --test-limit / --train-limit                                  first N test / training images
 // Only with LibTorch (AXX_HAVE_MODELS); the header itself needs no LibTorch.
@@ -76,6 +77,15 @@ inline void add_calibration_options(CLI::App* c, int64_t& images, std::string& m
   c->add_option("--calibration", method, "calibration method: max, percentile, mse, entropy (default: " +
                                              method_default + ")");
   c->add_option("--percentile", percentile, "percentile for --calibration percentile (e.g. 99.99)");
+}
+
+/// --compensation none|mean: every layer's error compensation (docs/architecture.md "Error
+/// compensation"); `what_default` says what applies without it.
+inline void add_compensation_option(CLI::App* c, std::string& mode, const std::string& what_default) {
+  c->add_option("--compensation", mode,
+                "error compensation of the approximate products: none, or mean (subtract each weight code's "
+                "mean error under the layer's calibrated activation histogram) (default: " + what_default + ")")
+      ->check(CLI::IsMember({"none", "mean"}));
 }
 
 /// --threads, --eval-batch, --data-seed, --no-progress. `old_names`: also the earlier --batch and

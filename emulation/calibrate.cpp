@@ -227,6 +227,11 @@ void save_calibration(const std::filesystem::path& path, const CalibrationResult
     layers[name] = arr;
   }
   j["layers"] = layers;
+  if (!r.hist_a.empty()) {
+    Json h = Json::object();
+    for (const auto& [name, counts] : r.hist_a) h[name] = counts;
+    j["hist_a"] = h;
+  }
   write_json_atomic(path, j);
 }
 
@@ -252,6 +257,18 @@ CalibrationResult load_calibration(const std::filesystem::path& path) {
         throw bad("layers." + name);
       }
       v.emplace_back(e["min"].get<double>(), e["max"].get<double>());
+    }
+  }
+  if (j.contains("hist_a")) {
+    if (!j["hist_a"].is_object()) throw bad("hist_a");
+    for (const auto& [name, arr] : j["hist_a"].items()) {
+      if (!arr.is_array() || arr.size() != 256) throw bad("hist_a." + name);
+      std::array<double, 256> h{};
+      for (size_t i = 0; i < 256; ++i) {
+        if (!arr[i].is_number() || arr[i].get<double>() < 0) throw bad("hist_a." + name);
+        h[i] = arr[i].get<double>();
+      }
+      r.hist_a[name] = h;
     }
   }
   return r;

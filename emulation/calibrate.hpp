@@ -12,6 +12,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -66,10 +67,14 @@ class RangeObserver {
 struct CalibrationResult {
   CalibrationSettings settings;
   std::map<std::string, std::vector<std::pair<double, double>>> ranges;
+  /// Operand-A code histogram per quantized layer (multiply counts by raw 8-bit code; the
+  /// histogram pass, config.hpp end_histograms), for "mean" compensation. Empty in old files.
+  std::map<std::string, std::array<double, 256>> hist_a;
 };
 
 /// JSON: {"version": 1, "method": "...", "percentile": p,
-///        "layers": {"<name>": [{"min": lo, "max": hi}, ...]}}; written atomically.
+///        "layers": {"<name>": [{"min": lo, "max": hi}, ...]},
+///        "hist_a": {"<name>": [256 counts]}}  ("hist_a" optional on load); written atomically.
 void save_calibration(const std::filesystem::path& path, const CalibrationResult& r);
 /// Throws EMU-042 for a malformed file (naming the field), JSON-001/IO-002 when unreadable.
 CalibrationResult load_calibration(const std::filesystem::path& path);

@@ -35,10 +35,29 @@ ApproxConfig parse_config(const Json& j, const std::string& where) {
     if (!j["default"].is_string()) bad(where, "default", "must be a multiplier name");
     c.default_multiplier = j["default"].get<std::string>();
   }
+  if (j.contains("compensation")) {
+    if (!j["compensation"].is_string()) bad(where, "compensation", "must be \"none\" or \"mean\"");
+    c.compensation = parse_compensation(j["compensation"].get<std::string>(), where + ": field 'compensation'");
+  }
   if (j.contains("layers")) {
     if (!j["layers"].is_object()) bad(where, "layers", "must map layer names to multiplier names");
     for (const auto& [k, v] : j["layers"].items()) {
-      if (!v.is_string()) bad(where, "layers." + k, "must be a multiplier name string");
+      if (v.is_object()) {
+        if (!v.contains("multiplier") || !v["multiplier"].is_string()) {
+          throw Error("EMU-073", fmt::format("{}: field 'layers.{}.multiplier' must be a multiplier name "
+                                             "string (a layer object is {{\"multiplier\": \"<name>\", "
+                                             "\"compensation\": \"none\"|\"mean\"}})",
+                                             where, k));
+        }
+        c.layers[k] = v["multiplier"].get<std::string>();
+        if (v.contains("compensation")) {
+          if (!v["compensation"].is_string()) bad(where, "layers." + k + ".compensation", "must be \"none\" or \"mean\"");
+          c.layer_compensation[k] = parse_compensation(v["compensation"].get<std::string>(),
+                                                       where + ": field 'layers." + k + ".compensation'");
+        }
+        continue;
+      }
+      if (!v.is_string()) bad(where, "layers." + k, "must be a multiplier name string or a layer object");
       c.layers[k] = v.get<std::string>();
     }
   }
@@ -80,10 +99,18 @@ Json to_json(const ApproxConfig& c) {
   j["library"] = c.library;
   j["default"] = c.default_multiplier;
   j["layers"] = Json::object();
-  for (const auto& [k, v] : c.layers) j["layers"][k] = v;
+  for (const auto& [k, v] : c.layers) {
+    auto it = c.layer_compensation.find(k);
+    if (it != c.layer_compensation.end() && it->second != c.compensation) {
+      j["layers"][k] = {{"multiplier", v}, {"compensation", to_string(it->second)}};
+    } else {
+      j["layers"][k] = v;
+    }
+  }
   j["quant"] = {{"weights", c.weights == WeightGranularity::per_channel ? "per_channel" : "per_tensor"},
                 {"calibration", to_string(c.calibration.method)},
                 {"percentile", c.calibration.percentile}};
+  j["compensation"] = to_string(c.compensation);
   return j;
 }
 
@@ -128,6 +155,8 @@ void apply_config(torch::nn::Module& root, const ApproxConfig& c, const Multipli
     auto it = c.layers.find(name);
     s.mult = it == c.layers.end() ? def : resolve(it->second);
     s.weight_granularity = c.weights;
+    auto ic = c.layer_compensation.find(name);
+    s.compensation = ic == c.layer_compensation.end() ? c.compensation : ic->second;
   }
 }
 
@@ -180,6 +209,31 @@ void apply_calibration(torch::nn::Module& root, const CalibrationResult& r) {
                                          ranges.size(), name, it->second->num_inputs()));
     }
     it->second->state().ranges = ranges;
+    auto h = r.hist_a.find(name);
+    it->second->state().hist_a =
+        h == r.hist_a.end() ? nullptr : std::make_shared<const std::array<double, 256>>(h->second);
+  }
+}
+
+void begin_histograms(torch::nn::Module& root) {
+  for (auto& [name, layer] : approximable_layers(root)) {
+    LayerState& s = layer->state();
+    s.hist_recorder = s.mult ? std::make_shared<OperandRecorder>() : nullptr;
+  }
+}
+
+void end_histograms(torch::nn::Module& root, CalibrationResult& r) {
+  for (auto& [name, layer] : approximable_layers(root)) {
+    LayerState& s = layer->state();
+    const std::shared_ptr<OperandRecorder> rec = std::move(s.hist_recorder);
+    s.hist_recorder = nullptr;
+    if (!rec || rec->macs == 0) {
+      s.hist_a = nullptr;
+      r.hist_a.erase(name);
+      continue;
+    }
+    r.hist_a[name] = rec->hist_a;
+    s.hist_a = std::make_shared<const std::array<double, 256>>(rec->hist_a);
   }
 }
 

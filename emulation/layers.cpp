@@ -46,8 +46,26 @@ std::optional<std::vector<QParams>> ApproxLayer::prepare(const std::vector<const
   return q;
 }
 
+const CompensationTable* ApproxLayer::compensation() {
+  LayerState& s = state_;
+  if (s.compensation == Compensation::none || !s.mult || s.hist_recorder || s.mult->is_exact()) return nullptr;
+  if (!s.hist_a) {
+    throw Error("EMU-072", fmt::format("layer '{}' asks for mean error compensation but has no operand "
+                                       "histogram (calibrations made before compensation record none); "
+                                       "recalibrate the model",
+                                       s.name.empty() ? std::string("unnamed ") + to_string(kind_) : s.name));
+  }
+  if (!comp_ || comp_mult_ != s.mult.get() || comp_hist_ != s.hist_a) {
+    comp_ = std::make_shared<const CompensationTable>(compensation_table(*s.mult, *s.hist_a));
+    comp_mult_ = s.mult.get();
+    comp_hist_ = s.hist_a;
+  }
+  return comp_.get();
+}
+
 const QuantizedWeight& WeightCache::get(const at::Tensor& w2d, const Multiplier& m,
-                                        WeightGranularity g, const std::string& name) {
+                                        WeightGranularity g, const std::string& name,
+                                        const CompensationTable* comp) {
   const void* data = w2d.data_ptr();
   const int64_t version = w2d._version();
   if (data != data_ || version != version_ || &m != mult_ || g != g_) {
@@ -56,6 +74,16 @@ const QuantizedWeight& WeightCache::get(const at::Tensor& w2d, const Multiplier&
     version_ = version;
     mult_ = &m;
     g_ = g;
+    has_comp_ = false;
+    q_.corr = at::Tensor();
+  }
+  if (!comp) {
+    has_comp_ = false;
+    q_.corr = at::Tensor();
+  } else if (!has_comp_ || *comp != comp_) {
+    q_.corr = compensation_corr(q_.codes, *comp);
+    comp_ = *comp;
+    has_comp_ = true;
   }
   return q_;
 }
@@ -128,13 +156,15 @@ at::Tensor ApproxLinearImpl::forward(const at::Tensor& x) {
   if (!q) return at::linear(x, weight, opt(bias));
   const LayerState& s = state();
   const std::string name = layer_name(s, "linear");
-  const QuantizedWeight& qw = cache_.get(weight, *s.mult, s.weight_granularity, name);
-  if (s.recorder) {
+  const CompensationTable* comp = compensation();
+  const QuantizedWeight& qw = cache_.get(weight, *s.mult, s.weight_granularity, name, comp);
+  for (const auto* rec : {&s.recorder, &s.hist_recorder}) {
+    if (!*rec) continue;
     const at::Tensor a = quantize(x.reshape({-1, weight.size(1)}), (*q)[0], s.mult->is_signed, name);
-    s.recorder->record(a, weight.size(0), qw.codes, a.size(0), true);
+    (*rec)->record(a, weight.size(0), qw.codes, a.size(0), true);
   }
   return approx_linear(x, weight, opt(bias), *s.mult, (*q)[0], s.weight_granularity, name, &qw,
-                       s.matmul_path);
+                       s.matmul_path, comp);
 }
 
 namespace {
@@ -173,12 +203,14 @@ at::Tensor ApproxConv2dImpl::forward(const at::Tensor& x) {
   const LayerState& s = state();
   const std::string name = layer_name(s, "conv2d");
   const at::Tensor w2 = weight.reshape({weight.size(0), -1});
-  const QuantizedWeight& qw = cache_.get(w2, *s.mult, s.weight_granularity, name);
+  const CompensationTable* comp = compensation();
+  const QuantizedWeight& qw = cache_.get(w2, *s.mult, s.weight_granularity, name, comp);
   at::Tensor y = approx_conv2d(x, weight, opt(bias), g, *s.mult, (*q)[0], s.weight_granularity, name, &qw,
-                               s.matmul_path);
+                               s.matmul_path, comp);
   last_macs_ = y.numel() * (weight.numel() / weight.size(0));
   last_gemm_ = conv_gemm(y, weight, g.groups);
-  if (s.recorder) {
+  for (const auto& rec : {s.recorder, s.hist_recorder}) {
+    if (!rec) continue;
     // im2col of the codes, padded with the zero point's code as approx_conv2d pads. Rows are
     // output positions, K runs over (channel, kh, kw) like the reshaped weight.
     const at::Tensor c = quantize(x, (*q)[0], s.mult->is_signed, name).to(at::kFloat);
@@ -188,9 +220,9 @@ at::Tensor ApproxConv2dImpl::forward(const at::Tensor& x) {
                                        {0, 0}, {g.stride[0], g.stride[1]});  // [B, C·kh·kw, L]
     const at::Tensor a = cols.transpose(1, 2).reshape({-1, cols.size(1)}).to(at::kByte);
     const int64_t groups = std::max<int64_t>(1, g.groups), kg = a.size(1) / groups, ng = weight.size(0) / groups;
-    const bool first = s.recorder->seen_b == 0;  // weights: every group's, in the first forward only
+    const bool first = rec->seen_b == 0;  // weights: every group's, in the first forward only
     for (int64_t gi = 0; gi < groups; ++gi) {    // each group is its own product
-      s.recorder->record(a.narrow(1, gi * kg, kg), ng, qw.codes.narrow(0, gi * ng, ng), a.size(0), !first);
+      rec->record(a.narrow(1, gi * kg, kg), ng, qw.codes.narrow(0, gi * ng, ng), a.size(0), !first);
     }
   }
   return y;
@@ -206,14 +238,15 @@ at::Tensor ApproxMatmulImpl::forward(const at::Tensor& a, const at::Tensor& b) {
   }
   if (!q) return at::matmul(a, b);
   const LayerState& s = state();
-  if (s.recorder) {
+  for (const auto& rec : {s.recorder, s.hist_recorder}) {
+    if (!rec) continue;
     const std::string name = layer_name(s, "matmul");
     const int64_t K = a.size(-1);
     const at::Tensor ca = quantize(a, (*q)[0], s.mult->is_signed, name).reshape({-1, K});
     const at::Tensor cb = quantize(b, (*q)[1], s.mult->is_signed, name).transpose(-2, -1).reshape({-1, K});
-    s.recorder->record(ca, b.size(-1), cb, a.size(-2), false);
+    rec->record(ca, b.size(-1), cb, a.size(-2), false);
   }
-  return approx_matmul(a, b, *s.mult, (*q)[0], (*q)[1], layer_name(s, "matmul"), s.matmul_path);
+  return approx_matmul(a, b, *s.mult, (*q)[0], (*q)[1], layer_name(s, "matmul"), s.matmul_path, compensation());
 }
 
 }  // namespace axx::emu

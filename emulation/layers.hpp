@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "emulation/calibrate.hpp"
+#include "emulation/compensation.hpp"
 #include "emulation/ops.hpp"
 
 namespace axx::emu {
@@ -81,6 +82,15 @@ struct LayerState {
   /// When set, every quantized forward adds its operand codes here (costs one extra quantization
   /// of the inputs); FP32 and calibration forwards record nothing.
   std::shared_ptr<OperandRecorder> recorder;
+  /// Error compensation (compensation.hpp; set by apply_config): `mean` needs `hist_a`.
+  Compensation compensation = Compensation::none;
+  /// The operand-A code histogram recorded by calibration (record_histograms / apply_calibration);
+  /// null: none. Replace the pointer, never the array it points to: the layer's compensation
+  /// table is cached per (multiplier, histogram).
+  std::shared_ptr<const std::array<double, 256>> hist_a;
+  /// While set, quantized forwards add their operand codes here and run without compensation
+  /// (the histogram pass of calibration).
+  std::shared_ptr<OperandRecorder> hist_recorder;
 };
 
 /// Base of the approximable modules; found by dynamic_cast while walking a module tree.
@@ -105,20 +115,28 @@ class ApproxLayer {
   /// Calibration observation, FP32 decision and per-input quantization parameters.
   /// Returns nullopt when the layer must run in FP32.
   std::optional<std::vector<QParams>> prepare(const std::vector<const at::Tensor*>& inputs);
+  /// The compensation table of the layer now, or null (mode none, FP32, an exact multiplier, or
+  /// the histogram pass). Throws EMU-072 for mode mean without a histogram.
+  const CompensationTable* compensation();
   int64_t last_macs_ = 0;
   GemmShape last_gemm_;
 
  private:
   LayerKind kind_;
   LayerState state_;
+  std::shared_ptr<const CompensationTable> comp_;
+  const Multiplier* comp_mult_ = nullptr;
+  std::shared_ptr<const std::array<double, 256>> comp_hist_;
 };
 
 /// Weight quantization cached across forwards; recomputed when the weight changes (its data
 /// pointer or version counter, bumped by in-place optimizer steps) or the config does.
 class WeightCache {
  public:
+  /// `comp`: the layer's compensation table (null: none); the cached weights then carry their
+  /// per-channel correction (QuantizedWeight::corr), recomputed when the table changes.
   const QuantizedWeight& get(const at::Tensor& w2d, const Multiplier& m, WeightGranularity g,
-                             const std::string& name);
+                             const std::string& name, const CompensationTable* comp = nullptr);
 
  private:
   QuantizedWeight q_;
@@ -126,6 +144,8 @@ class WeightCache {
   int64_t version_ = -1;
   const Multiplier* mult_ = nullptr;
   WeightGranularity g_ = WeightGranularity::per_channel;
+  bool has_comp_ = false;
+  CompensationTable comp_{};
 };
 
 class ApproxLinearImpl : public torch::nn::Module, public ApproxLayer {

@@ -243,10 +243,12 @@ struct Epilogue {
   const int32_t* colterm = nullptr;  // [N] unsigned, K ≤ kInt32K
   const float* scale = nullptr;      // [N]
   const float* bias = nullptr;       // [N] or null
-  void rows(const int32_t* C, const int32_t* rs, int64_t m0, int64_t m1, float* Y) const {
+  const int32_t* corr = nullptr;     // [N] compensation added to the LUT sums (wrapping), or null
+  void rows(int32_t* C, const int32_t* rs, int64_t m0, int64_t m1, float* Y) const {
     for (int64_t m = m0; m < m1; ++m) {
-      const int32_t* c = C + m * N;
+      int32_t* c = C + m * N;
       float* y = Y + m * N;
+      if (corr) add_compensation(c, N, corr);
       if (is_signed) {
         dequant_row_signed(c, N, scale, bias, y);
       } else if (K <= kInt32K) {
@@ -266,7 +268,7 @@ void make_colterm(int64_t N, int64_t K, int32_t za, const int32_t* zw, const int
 // Per-thread scratch of the fused ops (reused: no allocation in steady state).
 struct Scratch {
   std::vector<uint8_t> qa, qb, tmp;
-  std::vector<int32_t> rs, cs, colterm, c, zv;
+  std::vector<int32_t> rs, cs, colterm, c, zv, corr;
   std::vector<float> sv;
 };
 Scratch& scratch() {
@@ -281,7 +283,8 @@ Scratch& scratch() {
 // thread waits for another between steps (barriers cost most when the cores are shared).
 at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
                         const c10::optional<at::Tensor>& bias, const Multiplier& mult,
-                        const QParams& act, const std::string& name, CpuKernel kernel) {
+                        const QParams& act, const std::string& name, CpuKernel kernel,
+                        const int32_t* corr) {
   const int64_t M = x2.size(0), K = x2.size(1), N = qw.codes.size(0);
   const bool sgn = mult.is_signed;
   const at::Tensor xs = x2.to(at::kFloat).contiguous();
@@ -300,6 +303,7 @@ at::Tensor fused_linear(const at::Tensor& x2, const QuantizedWeight& qw,
   ep.za = act.zero_point;
   ep.scale = sn.data_ptr<float>();
   ep.bias = bf.defined() ? bf.data_ptr<float>() : nullptr;
+  ep.corr = corr;
   at::Tensor zw, cs;
   std::vector<int32_t> colterm;
   if (!sgn) {
@@ -393,7 +397,8 @@ std::vector<int64_t> batch_offsets(const at::Tensor& t) {
 // [batch, M, N]. One parallel region over the batch; each matrix is quantized (b transposed to
 // [N, K] on the way), multiplied and dequantized by one thread with its own scratch.
 at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multiplier& mult,
-                     const QParams& qa, const QParams& qb, const std::string& name, CpuKernel kernel) {
+                     const QParams& qa, const QParams& qb, const std::string& name, CpuKernel kernel,
+                     const CompensationTable* comp) {
   const at::Tensor a = a_in.to(at::kFloat), b = b_in.to(at::kFloat);
   const int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
   const std::vector<int64_t> oa = batch_offsets(a), ob = batch_offsets(b);
@@ -419,6 +424,7 @@ at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multi
     w.c.resize(size_t(M * N));
     w.sv.assign(size_t(N), s);
     w.zv.assign(size_t(N), qb.zero_point);
+    w.corr.resize(size_t(N));
     Epilogue ep;
     ep.N = N;
     ep.K = K;
@@ -428,6 +434,7 @@ at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multi
     ep.col_sum = w.cs.data();
     ep.colterm = w.colterm.data();
     ep.scale = w.sv.data();
+    ep.corr = comp ? w.corr.data() : nullptr;
     int32_t bad_a = 0, bad_b = 0;
     for (int64_t i = i0; i < i1 && !bad_a && !bad_b; ++i) {
       const float* ai = pa + oa[size_t(i)];
@@ -456,6 +463,7 @@ at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multi
           bad_b |= quantize_strided(bi + n * bn, bk, K, qb.scale, rb.lo, rb.hi, rb.add, w.qb.data() + n * K, 1, &w.cs[size_t(n)]);
       }
       if (bad_a || bad_b) break;
+      if (comp) compensation_columns(*comp, N, K, w.qb.data(), K, w.corr.data());
       lut_gemm_cpu(*mult.table, M, N, K, w.qa.data(), K, w.qb.data(), K, w.c.data(), N, kernel);
       if (!sgn && K <= kInt32K) make_colterm(N, K, qa.zero_point, w.zv.data(), w.cs.data(), w.colterm.data());
       ep.rows(w.c.data(), w.rs.data(), 0, M, py + i * M * N);
@@ -468,7 +476,21 @@ at::Tensor fused_bmm(const at::Tensor& a_in, const at::Tensor& b_in, const Multi
   return y;
 }
 
+// acc (int32 [..., N]) + corr (int32, broadcast over the rows: [N] or [batch, 1, N]) with int32
+// wrap-around, as the kernels' sums wrap; acc unchanged when corr is undefined.
+at::Tensor wrap_add(const at::Tensor& acc, const at::Tensor& corr) {
+  if (!corr.defined()) return acc;
+  return acc.to(at::kLong).add_(corr.to(acc.device()).to(at::kLong)).to(at::kInt);  // int64 → int32 wraps
+}
+
 }  // namespace
+
+at::Tensor compensation_corr(const at::Tensor& codes, const CompensationTable& t) {
+  const at::Tensor c = codes.to(at::kCPU).contiguous();
+  at::Tensor out = at::empty({c.size(0)}, at::TensorOptions().dtype(at::kInt));
+  compensation_columns(t, c.size(0), c.size(1), c.data_ptr<uint8_t>(), c.size(1), out.data_ptr<int32_t>());
+  return out.to(codes.device());
+}
 
 namespace {
 
@@ -477,20 +499,23 @@ namespace {
 // float GEMM of the codes (every partial sum is an integer below 2^24, so the float result is
 // the integer itself); otherwise the int32 LUT sums (plus exact int64 zero-point terms for
 // unsigned multipliers) converted once.
+// corr: int32 [N] compensation (see wrap_add), or undefined.
 at::Tensor accumulate_float(const at::Tensor& qa, int32_t za, const at::Tensor& qw,
-                            const at::Tensor& zw, const Multiplier& mult, MatmulPath path) {
+                            const at::Tensor& zw, const Multiplier& mult, MatmulPath path,
+                            const at::Tensor& corr = {}) {
   if (path != MatmulPath::lut && mult.is_signed && mult.is_exact() && qa.size(1) <= 1024 && !qa.is_cuda()) {
     return at::mm(qa.view(at::kChar).to(at::kFloat), qw.view(at::kChar).to(at::kFloat).t());
   }
-  if (mult.is_signed) return lut_matmul(qa, qw, mult, path).to(at::kFloat);
-  return quantized_matmul_int(qa, za, qw, zw, mult, path).to(at::kFloat);
+  if (mult.is_signed) return wrap_add(lut_matmul(qa, qw, mult, path), corr).to(at::kFloat);
+  return quantized_matmul_int(qa, za, qw, zw, mult, path, corr).to(at::kFloat);
 }
 
 }  // namespace
 
 at::Tensor quantized_matmul_int(const at::Tensor& qa, int32_t za, const at::Tensor& qw,
-                                const at::Tensor& zw, const Multiplier& mult, MatmulPath path) {
-  at::Tensor acc = lut_matmul(qa, qw, mult, path).to(at::kLong);
+                                const at::Tensor& zw, const Multiplier& mult, MatmulPath path,
+                                const at::Tensor& corr) {
+  at::Tensor acc = wrap_add(lut_matmul(qa, qw, mult, path), corr).to(at::kLong);
   if (mult.is_signed) return acc;
   const int64_t K = qa.size(1);
   const at::Tensor zwl = zw.to(at::kLong).to(acc.device()).unsqueeze(0);  // [1, N]
@@ -500,10 +525,22 @@ at::Tensor quantized_matmul_int(const at::Tensor& qa, int32_t za, const at::Tens
   return acc;
 }
 
+namespace {
+
+// The per-output-channel compensation of weight codes: the cache's when it computed one, else
+// computed here; undefined without a table or for an exact multiplier (t = 0).
+at::Tensor weight_corr(const QuantizedWeight& qw, const Multiplier& mult, const CompensationTable* comp) {
+  if (!comp || mult.is_exact()) return {};
+  return qw.corr.defined() ? qw.corr : compensation_corr(qw.codes, *comp);
+}
+
+}  // namespace
+
 at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Multiplier& mult,
                          const QParams& act, WeightGranularity wg, const std::string& name,
-                         const QuantizedWeight* qw_cached, MatmulPath path) {
+                         const QuantizedWeight* qw_cached, MatmulPath path,
+                         const CompensationTable* comp) {
   if (weight.dim() != 2) shape_error(name, fmt::format("weight must be [N, K], got {} dims", weight.dim()));
   const int64_t N = weight.size(0), K = weight.size(1);
   if (x.dim() < 1 || x.size(-1) != K) {
@@ -516,12 +553,16 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
   QuantizedWeight local;
   if (!qw_cached) local = quantize_weight(weight, mult.is_signed, wg, name);
   const QuantizedWeight& qw = qw_cached ? *qw_cached : local;
+  const at::Tensor corr = weight_corr(qw, mult, comp);
   auto out_sizes = x.sizes().vec();
   out_sizes.back() = N;
   auto approx = [&]() {
     const at::Tensor x2 = x.detach().reshape({-1, K});
     if (use_fused(x, mult, path, N)) {
-      return fused_linear(x2, qw, bias, mult, act, name, CpuKernel::automatic).reshape(out_sizes);
+      const at::Tensor cc = corr.defined() ? corr.to(at::kCPU).contiguous() : corr;
+      return fused_linear(x2, qw, bias, mult, act, name, CpuKernel::automatic,
+                          cc.defined() ? cc.data_ptr<int32_t>() : nullptr)
+          .reshape(out_sizes);
     }
     at::Tensor acc;
     if (path != MatmulPath::lut && mult.is_signed && mult.is_exact() && K <= 1024 && !x.is_cuda()) {
@@ -531,7 +572,7 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
       acc = at::mm(centred_codes(x2, act, true), qw.codes.view(at::kChar).to(at::kFloat).t());
     } else {
       const at::Tensor qa = quantize(x2, act, mult.is_signed, name);
-      acc = accumulate_float(qa, act.zero_point, qw.codes, qw.zero_point, mult, path);
+      acc = accumulate_float(qa, act.zero_point, qw.codes, qw.zero_point, mult, path, corr);
     }
     return dequant_rows(std::move(acc), qw.scale * act.scale, bias).reshape(out_sizes);
   };
@@ -549,7 +590,8 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
 at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
                          const c10::optional<at::Tensor>& bias, const Conv2dGeometry& geo,
                          const Multiplier& mult, const QParams& act, WeightGranularity wg,
-                         const std::string& name, const QuantizedWeight* qw_cached, MatmulPath path) {
+                         const std::string& name, const QuantizedWeight* qw_cached, MatmulPath path,
+                         const CompensationTable* comp) {
   if (x.dim() != 4 || weight.dim() != 4) {
     shape_error(name, fmt::format("conv2d needs a [B, C, H, W] input and a [Cout, C/groups, kh, "
                                   "kw] weight, got {} and {} dims",
@@ -570,6 +612,7 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
   QuantizedWeight local;
   if (!qw_cached) local = quantize_weight(w2, mult.is_signed, wg, name);
   const QuantizedWeight& qw = qw_cached ? *qw_cached : local;
+  const at::Tensor corr = weight_corr(qw, mult, comp);  // per output channel: per group
   auto approx = [&]() {
     check_finite(x, name);
     // Unfold centred codes: the zero padding im2col inserts is then exactly the zero point.
@@ -583,7 +626,8 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
       const at::Tensor codes = mult.is_signed ? cg.to(at::kChar).view(at::kByte)
                                               : cg.add(act.zero_point).to(at::kByte);
       parts.push_back(accumulate_float(codes, act.zero_point, qw.codes.narrow(0, g * Ng, Ng),
-                                           qw.zero_point.narrow(0, g * Ng, Ng), mult, path));
+                                           qw.zero_point.narrow(0, g * Ng, Ng), mult, path,
+                                           corr.defined() ? corr.narrow(0, g * Ng, Ng) : corr));
     }
     const at::Tensor acc = G == 1 ? parts[0] : at::cat(parts, 1);
     return dequant_rows(acc, qw.scale * act.scale, bias)
@@ -605,7 +649,8 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
 
 at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
                          const QParams& qa, const QParams& qb, const std::string& name,
-                         MatmulPath path) {
+                         MatmulPath path, const CompensationTable* comp) {
+  if (mult.is_exact()) comp = nullptr;  // t = 0
   if (a.dim() < 2 || b.dim() != a.dim() || a.sizes().slice(0, a.dim() - 2) != b.sizes().slice(0, b.dim() - 2) ||
       a.size(-1) != b.size(-2)) {
     shape_error(name, fmt::format("matmul needs a [..., M, K] and b [..., K, N] with equal batch "
@@ -617,13 +662,20 @@ at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multipl
   out_sizes.back() = N;
   auto approx = [&]() {
     if (use_fused(a, mult, path, N)) {
-      return fused_bmm(a.detach(), b.detach(), mult, qa, qb, name, CpuKernel::automatic).reshape(out_sizes);
+      return fused_bmm(a.detach(), b.detach(), mult, qa, qb, name, CpuKernel::automatic, comp).reshape(out_sizes);
     }
     const at::Tensor ca = quantize(a.detach(), qa, mult.is_signed, name + " (operand a)");
     const at::Tensor cb = quantize(b.detach(), qb, mult.is_signed, name + " (operand b)");
     const at::Tensor a3 = ca.reshape({-1, M, K});
     const at::Tensor b3 = cb.reshape({-1, K, N}).transpose(1, 2).contiguous();  // [batch, N, K]
-    at::Tensor acc = lut_bmm(a3, b3, mult, path).to(at::kLong);  // [batch, M, N]
+    at::Tensor acc = lut_bmm(a3, b3, mult, path);  // int32 [batch, M, N]
+    if (comp) {  // per product: corr[n] = −Σ_k t(b[k][n]), from a 256-entry lookup per element of b
+      const at::Tensor t = at::from_blob(const_cast<int32_t*>(comp->data()), {256}, at::kInt)
+                               .to(at::kLong)
+                               .to(b3.device());
+      acc = wrap_add(acc, t.index({b3.to(at::kLong)}).sum(2).neg_().unsqueeze(1));
+    }
+    acc = acc.to(at::kLong);
     if (!mult.is_signed) {  // exact zero-point terms, as in quantized_matmul_int
       const int64_t za = qa.zero_point, zb = qb.zero_point;
       acc.sub_(a3.to(at::kLong).sum(2, true) * zb)

@@ -34,6 +34,9 @@ struct QuantizedWeight {
   at::Tensor codes;       ///< uint8 [N, K]
   at::Tensor scale;       ///< float [N] (per_tensor: all equal)
   at::Tensor zero_point;  ///< int32 [N] (signed: zeros)
+  /// int32 [N]: the compensation of each output channel, −Σ_k t(codes[n][k]) wrapped to int32
+  /// (compensation.hpp), for the table the weight cache was given; undefined: none.
+  at::Tensor corr;
 };
 
 /// Weight ranges are their min/max (weights are known; clipping them helps nothing at 8 bits).

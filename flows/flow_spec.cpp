@@ -79,6 +79,10 @@ const std::vector<FlowKey>& flow_keys() {
       list("search", "compare", "baselines run with the same budget and overlaid on the plot"),
       integer("search", "eval_images", 1000, 1, 1e9, "test images per scored configuration"),
       integer("search", "batch", 4, 1, 4096, "configurations per evaluation round"),
+      str("search", "compensation", "none",
+          "error compensation of the scored configurations: none, or mean (each weight code's mean error "
+          "under the layer's calibrated activation histogram is subtracted)",
+          {"none", "mean"}),
 
       integer("finetune", "points", 2, 0, 100,
               "front points fine-tuned: the cheapest within max_drop, then the cheapest overall, ..."),
@@ -86,6 +90,9 @@ const std::vector<FlowKey>& flow_keys() {
       integer("finetune", "steps", 300, 1, 1e9, "optimizer steps of approximation-aware fine-tuning"),
       number("finetune", "lr", 1e-4, 1e-9, 10, "fine-tuning learning rate (cosine to lr/100)"),
       integer("finetune", "train_limit", 0, 0, 1e9, "training images (0 = all)"),
+      str("finetune", "compensation", "search",
+          "error compensation while fine-tuning: search (as [search] compensation), none or mean",
+          {"search", "none", "mean"}),
 
       integer("hwgen", "rows", 8, 1, 256, "PE rows of the systolic array"),
       integer("hwgen", "cols", 8, 1, 256, "PE columns"),

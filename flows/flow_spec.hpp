@@ -10,8 +10,8 @@
 //   [model]       file, preset, train, epochs, max_steps, train_batch, lr
 //   [calibrate]   method, percentile, images
 //   [sensitivity] multipliers, images
-//   [search]      algo, budget, seed, compare, eval_images, batch
-//   [finetune]    points, max_drop, steps, lr, train_limit
+//   [search]      algo, budget, seed, compare, eval_images, batch, compensation
+//   [finetune]    points, max_drop, steps, lr, train_limit, compensation
 //   [hwgen]       rows, cols, dataflow, verify
 //   [report]      title
 //

@@ -79,7 +79,9 @@ StageDef finetune_stage() {
   s.what = "approximation-aware fine-tuning of the chosen front points";
   s.reads = {"model", "calibrate", "search"};
   s.inputs = [](const FlowSpec& spec) {
-    return Json{{"finetune", spec.table("finetune")},
+    Json finetune = spec.table("finetune");
+    if (finetune.value("compensation", "search") == "search") finetune.erase("compensation");  // as before it
+    return Json{{"finetune", finetune},
                 {"calibrate", spec.table("calibrate")},
                 {"data", spec.table("data")},
                 {"seed", spec.table("flow")["seed"]}};
@@ -105,6 +107,10 @@ StageDef finetune_stage() {
                    "--lr", Json(c.at("lr")).dump(), "--train-limit",
                    std::to_string(c.at("train_limit").get<int64_t>()), "--out", (dir / "model.safetensors").string(),
                    "--result", (dir / "result.json").string()});
+      const std::string comp = c.at("compensation").get<std::string>();
+      args.insert(args.end(), {"--compensation", comp == "search" ? ctx.spec().table("search").at("compensation")
+                                                                       .get<std::string>()
+                                                                 : comp});
       ctx.run(fmt::format("finetune-point{}", k), args);
       const Json r = read_json_file(dir / "result.json");
       points.push_back({{"front_index", p.at("index")},

@@ -10,7 +10,9 @@ StageDef search_stage() {
   s.what = "search the accuracy-power front";
   s.reads = {"characterize", "model", "calibrate", "sensitivity"};
   s.inputs = [](const FlowSpec& spec) {
-    return Json{{"search", spec.table("search")},
+    Json search = spec.table("search");
+    if (search.value("compensation", "none") == "none") search.erase("compensation");  // runs made before it stay valid
+    return Json{{"search", search},
                 {"calibrate", spec.table("calibrate")},
                 {"data", spec.table("data")},
                 {"seed", spec.table("flow")["seed"]}};
@@ -34,7 +36,7 @@ StageDef search_stage() {
       args.push_back("--compare");
       for (const auto& a : c.at("compare")) args.push_back(a.get<std::string>());
     }
-    args.insert(args.end(), {"--out", ctx.dir().string()});
+    args.insert(args.end(), {"--compensation", c.at("compensation").get<std::string>(), "--out", ctx.dir().string()});
     ctx.run("search", args);
     return Json{{"dir", ctx.dir().string()},
                 {"algo", c.at("algo")},

@@ -156,12 +156,17 @@ Json run_model_search(const ModelSearchOptions& o) {
         e["accuracy_full"] = full;
         full_pts.push_back(search::ParetoPoint{p.config, p.power_rel, full, p.eval_index});
       }
-      // Configs carry the calibration they were scored with (the library default is max).
-      if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
+      // Configs carry the calibration and compensation they were scored with (the library
+      // default is max, none).
+      const bool comp = !o.eval.compensation.empty() && o.eval.compensation != "none";
+      if (!o.eval.calibration.empty() || o.eval.percentile > 0 || comp) {
         const fs::path cf = fs::path(o.out_dir) / rel;
         Json cj = read_json_file(cf);
-        cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
-        if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
+        if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
+          cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
+          if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
+        }
+        if (comp) cj["compensation"] = o.eval.compensation;
         write_json_atomic(cf, cj);
       }
       pts.push_back(e);
@@ -181,6 +186,7 @@ Json run_model_search(const ModelSearchOptions& o) {
                            {"calib_images", o.eval.calib_images},
                            {"data_seed", o.eval.run.seed},
                            {"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration},
+                           {"compensation", o.eval.compensation.empty() ? "none" : o.eval.compensation},
                            {"exact8_accuracy", exact_acc},
                            {"emulations", ev.emulations()},
                            {"cache_hits", ev.cache_hits()},

@@ -25,20 +25,27 @@ struct EmulatorEvaluator::Impl {
   std::vector<std::pair<std::string, emu::ApproxLayer*>> layers;
   std::vector<int64_t> macs;
   std::map<std::string, Ranges> ranges_s8, ranges_u8;
+  using Hist = std::shared_ptr<const std::array<double, 256>>;
+  std::map<std::string, Hist> hist_s8, hist_u8;  // operand-A histograms of those calibrations
+  emu::Compensation compensation = emu::Compensation::none;
   std::unordered_map<std::string, double> cache_subset, cache_full;
   std::string model_id;
   int64_t emulations = 0, hits = 0;
   double seconds = 0;
 
   // Ranges of every layer after calibrating with all layers on one signedness.
-  std::map<std::string, Ranges> calibrate_all(bool is_signed, const data::Dataset& calib) {
+  std::map<std::string, Ranges> calibrate_all(bool is_signed, const data::Dataset& calib,
+                                              std::map<std::string, Hist>& hist) {
     emu::ApproxConfig cfg;
     cfg.default_multiplier = is_signed ? "exact_s8" : "exact_u8";
     cfg.calibration = cs;
     emu::apply_config(*model, cfg, emu::MultiplierLibrary());
     calibrate(model, calib, cs, o.run.batch_size);
     std::map<std::string, Ranges> r;
-    for (const auto& [name, l] : layers) r[name] = l->state().ranges;
+    for (const auto& [name, l] : layers) {
+      r[name] = l->state().ranges;
+      hist[name] = l->state().hist_a;
+    }
     return r;
   }
 
@@ -58,12 +65,15 @@ struct EmulatorEvaluator::Impl {
     cfg.library = o.library;
     cfg.default_multiplier = "exact";
     cfg.calibration = cs;
+    cfg.compensation = compensation;
     for (size_t i = 0; i < layers.size(); ++i) cfg.layers[layers[i].first] = names[i];
     emu::apply_config(*model, cfg, lib);
     // The range each layer would get from calibrating this very config (see the header).
     for (const auto& [name, l] : layers) {
       auto& s = l->state();
-      s.ranges = (s.mult && !s.mult->is_signed) ? ranges_u8.at(name) : ranges_s8.at(name);
+      const bool u8 = s.mult && !s.mult->is_signed;
+      s.ranges = u8 ? ranges_u8.at(name) : ranges_s8.at(name);
+      s.hist_a = u8 ? hist_u8.at(name) : hist_s8.at(name);
     }
     const data::Dataset& d = use_full ? full : subset;
     const Accuracy a = train::evaluate(model, d, o.run.batch_size, use_full ? "full test set" : "", use_full && o.run.progress);
@@ -99,6 +109,7 @@ EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::ma
   s.lib = o.library.empty() ? emu::MultiplierLibrary() : emu::MultiplierLibrary::load(o.library);
   if (!o.calibration.empty()) s.cs.method = emu::parse_calibration_method(o.calibration);
   if (o.percentile > 0) s.cs.percentile = o.percentile;
+  if (!o.compensation.empty()) s.compensation = emu::parse_compensation(o.compensation, "compensation option");
   {
     torch::NoGradGuard ng;
     s.model->eval();
@@ -108,8 +119,8 @@ EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::ma
     for (const auto& [name, l] : s.layers) s.macs.push_back(l->last_macs());
   }
   const data::Dataset calib = load_calibration_set(o.data, o.calib_images, o.run.seed);
-  s.ranges_s8 = s.calibrate_all(true, calib);
-  s.ranges_u8 = s.calibrate_all(false, calib);
+  s.ranges_s8 = s.calibrate_all(true, calib, s.hist_s8);
+  s.ranges_u8 = s.calibrate_all(false, calib, s.hist_u8);
 }
 
 EmulatorEvaluator::~EmulatorEvaluator() = default;

@@ -38,6 +38,9 @@ struct SearchEvalOptions {
   std::string calibration;      ///< max | percentile | mse | entropy ("" = max)
   double percentile = 0;        ///< when > 0, percent in (50, 100]
   std::string library;          ///< multiplier library folder ("" = built-in exact ones only)
+  /// Error compensation of every layer: "none" | "mean" ("" = none). The operand histograms are
+  /// those of the calibration pass of the multiplier's signedness (all layers exact).
+  std::string compensation;
 };
 
 class EmulatorEvaluator : public search::Evaluator {

@@ -32,6 +32,7 @@ Json evaluate_model(const EvalOptions& o) {
     const data::Dataset calib = load_calibration_set(o.data, o.quant.calib_images, o.run.seed);
     const emu::ApproxConfig cfg = quantize_model(m, o.quant, calib, o.run.batch_size);
     r["config"] = emu::to_json(cfg);
+    r["compensation"] = emu::to_string(cfg.compensation);
     r["calibration_images"] = calib.size();
   }
   const Accuracy a = evaluate(m, test, o.run.batch_size, o.quant.mode, o.run.progress);
@@ -101,7 +102,7 @@ Json sensitivity_key(const SensitivityOptions& o, const std::string& model_id, c
     const int32_t* t = lib.get(n)->table->lut();
     tables[n] = sha256_hex(std::string_view(reinterpret_cast<const char*>(t), 65536 * sizeof(int32_t)));
   }
-  return {{"model_id", model_id},
+  Json key = {{"model_id", model_id},
           {"data", {{"kind", e.data.kind}, {"path", e.data.path}, {"split", e.data.split}, {"limit", e.data.limit},
                     {"img_size", e.data.img_size}, {"images", test.size()}}},
           {"tables", tables},
@@ -110,6 +111,8 @@ Json sensitivity_key(const SensitivityOptions& o, const std::string& model_id, c
                            {"images", e.quant.calib_images}, {"seed", e.run.seed}}},
           {"fp32_top1", fp32_top1},
           {"exact8_top1", exact_top1}};
+  if (!e.quant.compensation.empty()) key["compensation"] = e.quant.compensation;  // old partial files: none
+  return key;
 }
 
 }  // namespace
@@ -149,6 +152,8 @@ Json run_sensitivity(const SensitivityOptions& o) {
   cfg.default_multiplier = "exact";
   if (!e.quant.calibration.empty()) cfg.calibration.method = emu::parse_calibration_method(e.quant.calibration);
   if (e.quant.percentile > 0) cfg.calibration.percentile = e.quant.percentile;
+  if (!e.quant.compensation.empty())
+    cfg.compensation = emu::parse_compensation(e.quant.compensation, "compensation option");
   emu::apply_config(*m, cfg, lib);
   // One calibration for all rows: ranges are real-valued, so they serve every multiplier
   // (apply_config keeps them).
@@ -213,6 +218,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
             {"images", test.size()},
             {"library", o.library},
             {"baseline", {{"fp32_top1", fp32.top1}, {"exact8_top1", exact.top1}, {"exact8_top5", exact.top5}}},
+            {"compensation", emu::to_string(cfg.compensation)},
             {"layers", layers},
             {"multipliers", mults},
             {"rows", rows}};

@@ -238,6 +238,7 @@ Json finetune_model(const FinetuneOptions& o) {
   }
   const Accuracy after = evaluate(m, test, o.eval.run.batch_size, "after", o.eval.run.progress);
   Json r = {{"before", acc_json(before)}, {"after", acc_json(after)}, {"steps", step}, {"seconds", since(t0)},
+            {"compensation", emu::to_string(cfg.compensation)},
             {"config", emu::to_json(cfg)}};
   if (!o.out.empty()) {
     // In the model's own format: safetensors for a native ViT, TorchScript for an imported one.

@@ -31,6 +31,9 @@ struct QuantOptions {
   double percentile = 0;            ///< override when > 0 (percent, (50, 100])
   int64_t calib_images = 512;       ///< training images (seeded random subset) for calibration
   std::string save_calibration;     ///< when set, the calibrated ranges are written there (JSON)
+  /// Error compensation of every layer without its own mode: "none" | "mean" ("" = the config's,
+  /// else none). Sets the config's default (per-layer modes in the config still win).
+  std::string compensation;
 };
 
 struct TrainOptions {
