@@ -84,6 +84,9 @@ const std::vector<FlowKey>& flow_keys() {
               "front points fine-tuned: the cheapest within max_drop, then the cheapest overall, ..."),
       number("finetune", "max_drop", 0.01, 0, 1, "accuracy drop allowed against exact 8-bit (fraction)"),
       integer("finetune", "steps", 300, 1, 1e9, "optimizer steps of approximation-aware fine-tuning"),
+      str("finetune", "gradient", "ste",
+          "backward of the approximate products: ste (straight-through) or lut (the table's finite differences)",
+          {"ste", "lut"}),
       number("finetune", "lr", 1e-4, 1e-9, 10, "fine-tuning learning rate (cosine to lr/100)"),
       integer("finetune", "train_limit", 0, 0, 1e9, "training images (0 = all)"),
 
