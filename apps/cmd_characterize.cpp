@@ -147,7 +147,7 @@ void add_characterize_commands(CLI::App& app) {
       std::cout << flows::format_family_table(l);
       return;
     }
-    std::cout << (lb->list_json ? l.dump(2) + "\n" : flows::format_library_table(l));
+    std::cout << (lb->list_json ? l.dump(2) + "\n" : flows::format_library_table(flows::with_error_stats(lb->list_dir, l)));
     // Say so when an entry cannot be used as it is (the table shows what the records claim).
     int bad = 0;
     for (const flows::EntryCheck& c : flows::check_library(lb->list_dir)) {

@@ -146,7 +146,7 @@ void add_model_commands(CLI::App& app) {
   });
 
   auto fa = std::make_shared<FineArgs>();
-  auto* f = app.add_subcommand("finetune", "Approximation-aware retraining with a config (straight-through estimator); "
+  auto* f = app.add_subcommand("finetune", "Approximation-aware retraining with a config (straight-through or LUT gradients); "
                                            "reports accuracy before and after");
   add_model_options(f, fa->o.eval);
   f->add_option("--config", fa->o.eval.quant.config, "approximation config JSON")->required();
@@ -155,6 +155,11 @@ void add_model_commands(CLI::App& app) {
   f->add_option("--max-steps", fa->o.max_steps, "optimizer steps instead of epochs (0 = epochs)")->default_val(fa->o.max_steps);
   f->add_option("--train-batch", fa->o.train_batch, "images per step")->default_val(fa->o.train_batch);
   f->add_option("--lr", fa->o.lr, "learning rate (cosine to lr/100)")->default_val(fa->o.lr);
+  f->add_option("--gradient", fa->o.gradient,
+                "backward of the approximate products: ste (straight-through, the exact product's gradient) or "
+                "lut (the multiplier table's finite differences)")
+      ->check(CLI::IsMember({"ste", "lut"}))
+      ->default_val(fa->o.gradient);
   f->add_option("--out", fa->o.out, "fine-tuned model (.safetensors)");
   f->add_option("--result", fa->result, "also write the result JSON there");
   f->add_flag("--json", fa->json, "print the result as JSON");
@@ -168,8 +173,8 @@ void add_model_commands(CLI::App& app) {
     const Json r = train::finetune_model(o);
     if (!fa->result.empty()) write_json_atomic(fa->result, r);
     print(r, fa->json,
-          fmt::format("finetune ({} steps, {:.1f} s): top-1 {:.2f}% -> {:.2f}%\n", r["steps"].get<int64_t>(),
-                      r["seconds"].get<double>(), 100 * r["before"]["top1"].get<double>(),
+          fmt::format("finetune ({} steps, {} gradients, {:.1f} s): top-1 {:.2f}% -> {:.2f}%\n", r["steps"].get<int64_t>(),
+                      fa->o.gradient, r["seconds"].get<double>(), 100 * r["before"]["top1"].get<double>(),
                       100 * r["after"]["top1"].get<double>()));
   });
 }

@@ -348,7 +348,7 @@ CharacterizeResult characterize(const CharacterizeOptions& options) {
   r["error_plot"] = name + ".error.svg";
   r["error"] = {{"mae", m.mae},         {"mae_pct", m.mae_pct}, {"wce", m.wce},         {"wce_pct", m.wce_pct},
                 {"mre_pct", m.mre_pct}, {"wcre_pct", m.wcre_pct}, {"ep_pct", m.ep_pct}, {"mse", m.mse},
-                {"mean_error", m.mean_error}};
+                {"mean_error", m.mean_error}, {"error_std", m.error_std}, {"comp_mean_error", m.comp_mean_error}};
   Json mix = Json::object();
   int cells = 0;
   for (const auto& [type, count] : net.cell_mix) {

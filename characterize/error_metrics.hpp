@@ -5,6 +5,11 @@
 //   MAE% = mean|e| / 2^16 · 100 and WCE% = max|e| / 2^16 · 100 for signed and unsigned alike;
 //   MRE% and WCRE% = mean and max of |e| / |a·b| · 100 over pairs with a·b ≠ 0;
 //   EP% = share of pairs with e ≠ 0; MSE = mean e²; mean_error = mean e (the bias).
+// And for compensation (docs/compensation.md, Zervakis et al., DAC 2021):
+//   error_std = the standard deviation of e over the 65,536 pairs, sqrt(MSE − mean_error²);
+//   comp_mean_error = the bias left after mean compensation under uniform operands:
+//     mean over (a, b) of e(a, b) − t(b), t(b) = llround(mu(b)), mu(b) = mean over a of e(a, b)
+//   (|comp_mean_error| ≤ 0.5: what compensation cannot remove is the rounding of t).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +19,7 @@ namespace axx::flows {
 
 struct ErrorMetrics {
   double mae = 0, mae_pct = 0, wce = 0, wce_pct = 0, mre_pct = 0, wcre_pct = 0, ep_pct = 0, mse = 0,
-         mean_error = 0;
+         mean_error = 0, error_std = 0, comp_mean_error = 0;
 };
 
 /// The exact product of the raw 8-bit patterns a and b.

@@ -16,6 +16,7 @@
 #include "common/fs.hpp"
 #include "common/library_folder.hpp"
 #include "common/progress.hpp"
+#include "characterize/error_metrics.hpp"
 #include "characterize/plots.hpp"
 #include "multipliers_rtl/catalog.hpp"
 
@@ -142,6 +143,55 @@ std::vector<LibraryItem> collect_library_items(const std::vector<fs::path>& inpu
   return items;
 }
 
+namespace {
+
+constexpr const char* kErrorStats[] = {"mean_error", "error_std", "comp_mean_error"};
+
+// The error statistics of a record's "error" object; those it lacks (a record characterized
+// before they existed) computed from its LUT `npy` when that reads; else left out. Never throws.
+Json error_stats(const Json& error, const fs::path& npy, bool is_signed) {
+  Json s = Json::object();
+  bool all = true;
+  for (const char* k : kErrorStats) {
+    if (error.is_object() && error.contains(k) && error[k].is_number()) {
+      s[k] = error[k];
+    } else {
+      all = false;
+    }
+  }
+  if (all || npy.empty()) return s;
+  try {
+    const ErrorMetrics m = compute_error_metrics(lib::read_lut_file(npy), is_signed);
+    s = {{"mean_error", m.mean_error}, {"error_std", m.error_std}, {"comp_mean_error", m.comp_mean_error}};
+  } catch (const Error&) {
+    // unreadable table: the listing shows "-" (library check names the problem)
+  }
+  return s;
+}
+
+}  // namespace
+
+Json with_error_stats(const fs::path& dir, Json library) {
+  const lib::LibraryIndex index = lib::read_index(dir);
+  for (auto& m : library["multipliers"]) {
+    bool missing = false;
+    for (const char* k : kErrorStats) missing = missing || !(m.contains(k) && m[k].is_number());
+    if (!missing || !m.contains("name") || !m["name"].is_string()) continue;
+    const lib::IndexEntry* e = index.find(m["name"].get<std::string>());
+    if (!e) continue;
+    try {
+      const lib::MultiplierRecord r = lib::read_entry_record(index, *e);
+      const Json s = error_stats(r.json.value("error", Json()), r.lut, r.is_signed);
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        if (!(m.contains(it.key()) && m[it.key()].is_number())) m[it.key()] = it.value();
+      }
+    } catch (const Error&) {
+      // no usable record: "-" (library check names the problem)
+    }
+  }
+  return library;
+}
+
 Json write_library_index(const fs::path& out_dir, const std::vector<Json>& records_in,
                          const std::vector<std::string>& families) {
   std::vector<Json> records = records_in;
@@ -181,6 +231,10 @@ Json write_library_index(const fs::path& out_dir, const std::vector<Json>& recor
     e["lut"] = r["lut"];
     e["mae_pct"] = r["error"]["mae_pct"];
     e["wce_pct"] = r["error"]["wce_pct"];
+    {
+      const Json st = error_stats(r["error"], r.contains("lut") ? out_dir / r["lut"].get<std::string>() : fs::path(), s);
+      for (auto it = st.begin(); it != st.end(); ++it) e[it.key()] = it.value();
+    }
     e["area_um2"] = r["hw"]["area_um2"];
     e["delay_ns"] = r["hw"]["delay_ns"];
     e["power_uw"] = p;
@@ -331,8 +385,9 @@ std::vector<EntryCheck> check_library(const fs::path& dir) {
 }
 
 std::string format_library_table(const Json& lib) {
-  std::string s = fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", "name", "signed", "MAE%",
-                              "WCE%", "area um2", "delay ns", "power uW", "rel", "pareto");
+  std::string s = fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", "name",
+                              "signed", "MAE%", "WCE%", "bias", "err std", "comp bias", "area um2", "delay ns",
+                              "power uW", "rel", "pareto");
   // A field a hand-made index lacks shows as "-" rather than failing the listing.
   auto num = [](const Json& m, const char* key, const char* spec) {
     return m.contains(key) && m[key].is_number() ? fmt::format(fmt::runtime(spec), m[key].get<double>())
@@ -340,8 +395,10 @@ std::string format_library_table(const Json& lib) {
   };
   for (const auto& m : lib["multipliers"]) {
     const bool is_signed = m.value("signed", false);
-    s += fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n", m["name"].get<std::string>(),
-                     is_signed ? "signed" : "unsigned", num(m, "mae_pct", "{:.4g}"), num(m, "wce_pct", "{:.4g}"),
+    s += fmt::format("{:<28} {:<8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>7} {}\n",
+                     m["name"].get<std::string>(), is_signed ? "signed" : "unsigned", num(m, "mae_pct", "{:.4g}"),
+                     num(m, "wce_pct", "{:.4g}"), num(m, "mean_error", "{:.4g}"), num(m, "error_std", "{:.4g}"),
+                     num(m, "comp_mean_error", "{:.3f}"),
                      num(m, "area_um2", "{:.1f}"), num(m, "delay_ns", "{:.3f}"), num(m, "power_uw", "{:.2f}"),
                      num(m, "power_rel_exact", "{:.3f}"), m.value("pareto", false) ? "*" : "");
   }

@@ -78,7 +78,13 @@ struct EntryCheck {
 /// record's `rtl_sha256`. Throws LIB-001..005 when library.json itself is unusable.
 std::vector<EntryCheck> check_library(const std::filesystem::path& dir);
 
-/// A text table of the library (one row per multiplier).
+/// `library` (library.json of `dir`) with each entry's error statistics (mean_error, error_std,
+/// comp_mean_error) that library.json lacks taken from its record, else computed from its LUT;
+/// left out where neither reads (never throws for an entry; LIB-001..005 for the index).
+Json with_error_stats(const std::filesystem::path& dir, Json library);
+
+/// A text table of the library (one row per multiplier): MAE%, WCE%, bias (mean error), error
+/// standard deviation, bias after mean compensation (uniform operands), hardware; "-" where absent.
 std::string format_library_table(const Json& library);
 
 /// A Markdown table with one row per family: its Pareto-optimal instance saving the most power

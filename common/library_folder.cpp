@@ -157,6 +157,8 @@ MultiplierRecord parse_record(const Json& j, const fs::path& file, const fs::pat
     m.ep_pct = ef.num("ep_pct");
     m.mse = ef.num("mse");
     m.mean_error = ef.num("mean_error");
+    m.error_std = ef.num("error_std");
+    m.comp_mean_error = ef.num("comp_mean_error");
   }
   if (const Json* hw = f.object("hw")) {
     const Fields hf = f.sub(*hw, "hw");
@@ -357,6 +359,8 @@ Json to_json(const MultiplierRecord& r) {
   put(err, "ep_pct", e.ep_pct);
   put(err, "mse", e.mse);
   put(err, "mean_error", e.mean_error);
+  put(err, "error_std", e.error_std);
+  put(err, "comp_mean_error", e.comp_mean_error);
   if (!err.empty()) j["error"] = err;
   const HwFields& h = r.hw;
   Json hw = j.contains("hw") && j["hw"].is_object() ? j["hw"] : Json::object();

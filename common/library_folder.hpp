@@ -31,6 +31,9 @@ namespace axx::lib {
 /// Error metrics of a record (field "error"); unset when the record lacks the field.
 struct ErrorFields {
   std::optional<double> mae, mae_pct, wce, wce_pct, mre_pct, wcre_pct, ep_pct, mse, mean_error;
+  /// Error standard deviation and the bias left after mean compensation under uniform operands
+  /// (characterize/error_metrics.hpp); unset in records characterized before they existed.
+  std::optional<double> error_std, comp_mean_error;
 };
 
 /// Hardware figures of a record (field "hw"); unset when the record lacks the field.

@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <functional>
+#include <tuple>
 #include <vector>
 
 #include "common/error.hpp"
+#include "emulation/lut_grad.hpp"
 
 namespace axx::emu {
 
@@ -41,7 +43,63 @@ struct SteArgs {
   std::function<at::Tensor()> approx;  // the approximate forward (no autograd)
   at::Tensor a_fq, a_mask, b_fq, b_mask;
   Conv2dGeometry geo;
+  // LUT gradients (GradientMode::lut, lut_grad.hpp): the operands' codes, batched as
+  // lut_product_grads takes them (conv: [groups, B·L, Kg] im2col codes and [groups, Ng, Kg]),
+  // the scales and zero points, and the derivative tables. Undefined tables = STE.
+  at::Tensor tables, qa, qb, sb, zb;
+  double sa = 1;
+  int64_t za = 0;
+  std::vector<int64_t> in_size, kernel;  // conv: [H, W], [kh, kw]
 };
+
+// The LUT-gradient part of the STE arguments (lut_grad.hpp) when this thread asks for it.
+bool lut_gradients(const Multiplier& mult, SteArgs& args) {
+  if (gradient_mode() != GradientMode::lut) return false;
+  args.tables = lut_derivative_tables(mult);
+  return true;
+}
+
+// Backward of SteFunction with LUT gradients: {∂L/∂a, ∂L/∂b} unmasked, in the operands' shapes.
+std::pair<at::Tensor, at::Tensor> lut_backward(torch::autograd::AutogradContext* ctx, Kind kind,
+                                               const at::Tensor& go_in, const at::Tensor& a_fq,
+                                               const at::Tensor& b_fq) {
+  auto& d = ctx->saved_data;
+  const at::Tensor tables = d["tables"].toTensor(), qa = d["qa"].toTensor(), qb = d["qb"].toTensor();
+  const at::Tensor sb = d["sb"].toTensor(), zb = d["zb"].toTensor();
+  const float sa = float(d["sa"].toDouble());
+  const int32_t za = int32_t(d["za"].toInt());
+  const at::Tensor go = go_in.detach().to(at::kCPU).to(at::kFloat);
+  const auto dev = a_fq.device();
+  if (kind == kLinear) {
+    const int64_t N = qb.size(1);
+    auto r = lut_product_grads(go.reshape({1, -1, N}), qa, sa, za, qb, sb, zb, tables, true, true);
+    return {r.first.reshape(a_fq.sizes()).to(dev), r.second.reshape(b_fq.sizes()).to(dev)};
+  }
+  if (kind == kMatmul) {
+    const int64_t Bt = qa.size(0), M = qa.size(1), N = qb.size(1);
+    auto r = lut_product_grads(go.reshape({Bt, M, N}), qa, sa, za, qb, sb, zb, tables, true, true);
+    return {r.first.reshape(a_fq.sizes()).to(dev),
+            r.second.transpose(1, 2).reshape(b_fq.sizes()).to(dev)};
+  }
+  // Conv: the product per group on the im2col codes, then col2im sums the columns back.
+  const auto in_size = d["in_size"].toIntVector(), kernel = d["kernel"].toIntVector();
+  const auto stride = d["stride"].toIntVector(), padding = d["padding"].toIntVector();
+  const auto dilation = d["dilation"].toIntVector();
+  const int64_t G = qa.size(0), BL = qa.size(1), Kg = qa.size(2), Ng = qb.size(1);
+  const int64_t B = go.size(0), Cout = go.size(1), L = BL / B;
+  const at::Tensor go2 = go.reshape({B, Cout, L}).permute({0, 2, 1}).reshape({BL, Cout});
+  std::vector<at::Tensor> gcols, gw;
+  for (int64_t g = 0; g < G; ++g) {
+    auto r = lut_product_grads(go2.narrow(1, g * Ng, Ng).unsqueeze(0), qa.narrow(0, g, 1), sa, za,
+                               qb.narrow(0, g, 1), sb.narrow(0, g * Ng, Ng), zb.narrow(0, g * Ng, Ng),
+                               tables, true, true);
+    gcols.push_back(r.first.squeeze(0));
+    gw.push_back(r.second.squeeze(0));
+  }
+  const at::Tensor cols = at::cat(gcols, 1).reshape({B, L, G * Kg}).transpose(1, 2);
+  const at::Tensor gx = at::col2im(cols, in_size, kernel, dilation, padding, stride);
+  return {gx.to(dev), at::cat(gw, 0).reshape(b_fq.sizes()).to(dev)};
+}
 
 // forward: approximate result; backward: gradient of the fake-quantized exact product.
 class SteFunction : public torch::autograd::Function<SteFunction> {
@@ -56,6 +114,18 @@ class SteFunction : public torch::autograd::Function<SteFunction> {
     ctx->saved_data["padding"] = std::vector<int64_t>{g.padding[0], g.padding[1]};
     ctx->saved_data["dilation"] = std::vector<int64_t>{g.dilation[0], g.dilation[1]};
     ctx->saved_data["groups"] = g.groups;
+    if (args->tables.defined()) {
+      auto& d = ctx->saved_data;
+      d["tables"] = args->tables;
+      d["qa"] = args->qa;
+      d["qb"] = args->qb;
+      d["sb"] = args->sb;
+      d["zb"] = args->zb;
+      d["sa"] = args->sa;
+      d["za"] = args->za;
+      d["in_size"] = args->in_size;
+      d["kernel"] = args->kernel;
+    }
     return args->approx();
   }
 
@@ -67,7 +137,10 @@ class SteFunction : public torch::autograd::Function<SteFunction> {
     const auto kind = Kind(ctx->saved_data["kind"].toInt());
     const bool has_bias = ctx->saved_data["has_bias"].toBool();
     at::Tensor ga, gb, gbias;
-    if (kind == kLinear) {
+    if (ctx->saved_data.count("tables")) {
+      std::tie(ga, gb) = lut_backward(ctx, kind, go, a_fq, b_fq);
+      if (has_bias) gbias = kind == kConv ? go.sum({0, 2, 3}) : go.reshape({-1, go.size(-1)}).sum(0);
+    } else if (kind == kLinear) {
       const int64_t N = b_fq.size(0), K = b_fq.size(1);
       ga = at::matmul(go, b_fq);
       const at::Tensor go2 = go.reshape({-1, N});
@@ -584,6 +657,14 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
   args.a_fq = fake_quantize(x.detach(), act, mult.is_signed);
   args.a_mask = range_mask(x.detach(), act, mult.is_signed);
   args.b_fq = fake_quantize_weight(weight.detach(), qw, mult.is_signed);
+  if (lut_gradients(mult, args)) {
+    args.qa = quantize(x.detach().reshape({1, -1, K}).cpu(), act, mult.is_signed, name);
+    args.qb = qw.codes.cpu().unsqueeze(0);
+    args.sb = qw.scale.cpu();
+    args.zb = qw.zero_point.cpu();
+    args.sa = act.scale;
+    args.za = act.zero_point;
+  }
   return SteFunction::apply(x, weight, bias_or_empty(bias), &args);
 }
 
@@ -644,6 +725,22 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
   args.a_fq = fake_quantize(x.detach(), act, mult.is_signed);
   args.a_mask = range_mask(x.detach(), act, mult.is_signed);
   args.b_fq = fake_quantize_weight(w2.detach(), qw, mult.is_signed).reshape(weight.sizes());
+  if (lut_gradients(mult, args)) {
+    // The forward's im2col codes (padding = the zero point's code), per group.
+    const at::Tensor qc = centred_codes(x.detach().cpu(), act, mult.is_signed);
+    const at::Tensor cols = at::im2col(qc, {kh, kw}, {geo.dilation[0], geo.dilation[1]},
+                                       {geo.padding[0], geo.padding[1]}, {geo.stride[0], geo.stride[1]});
+    const int64_t L = cols.size(2), Kg = Cg * kh * kw;
+    const at::Tensor cg = cols.reshape({B, G, Kg, L}).permute({1, 0, 3, 2}).reshape({G, B * L, Kg});
+    args.qa = mult.is_signed ? cg.to(at::kChar).view(at::kByte) : cg.add(act.zero_point).to(at::kByte);
+    args.qb = qw.codes.cpu().reshape({G, Cout / G, Kg});
+    args.sb = qw.scale.cpu();
+    args.zb = qw.zero_point.cpu();
+    args.sa = act.scale;
+    args.za = act.zero_point;
+    args.in_size = {H, W};
+    args.kernel = {kh, kw};
+  }
   return SteFunction::apply(x, weight, bias_or_empty(bias), &args);
 }
 
@@ -693,6 +790,15 @@ at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multipl
   args.a_mask = range_mask(a.detach(), qa, mult.is_signed);
   args.b_fq = fake_quantize(b.detach(), qb, mult.is_signed);
   args.b_mask = range_mask(b.detach(), qb, mult.is_signed);
+  if (lut_gradients(mult, args)) {
+    args.qa = quantize(a.detach().cpu(), qa, mult.is_signed, name + " (operand a)").reshape({-1, M, K});
+    args.qb = quantize(b.detach().cpu(), qb, mult.is_signed, name + " (operand b)")
+                  .reshape({-1, K, N}).transpose(1, 2).contiguous();
+    args.sb = at::full({N}, qb.scale, at::kFloat);
+    args.zb = at::full({N}, qb.zero_point, at::kInt);
+    args.sa = qa.scale;
+    args.za = qa.zero_point;
+  }
   return SteFunction::apply(a, b, at::empty({0}), &args);
 }
 

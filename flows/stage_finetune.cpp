@@ -1,5 +1,6 @@
 // Flow stage "finetune": approximation-aware retraining (`transaxx finetune`, straight-through
-// estimator) of the chosen front points. Chosen, in order: the cheapest point whose accuracy is
+// estimator, or LUT gradients with [finetune] gradient = "lut") of the chosen front points.
+// Chosen, in order: the cheapest point whose accuracy is
 // within [finetune] max_drop of exact 8-bit, then the cheapest point of all, then the next
 // cheapest — the ones where fine-tuning has something to win back. Points come from the
 // combined front of the search and its baselines (all measured the same way).
@@ -81,6 +82,7 @@ StageDef finetune_stage() {
   s.inputs = [](const FlowSpec& spec) {
     Json finetune = spec.table("finetune");
     if (finetune.value("compensation", "search") == "search") finetune.erase("compensation");  // as before it
+    if (finetune.value("gradient", "ste") == "ste") finetune.erase("gradient");  // as before it
     return Json{{"finetune", finetune},
                 {"calibrate", spec.table("calibrate")},
                 {"data", spec.table("data")},
@@ -101,6 +103,8 @@ StageDef finetune_stage() {
       for (const auto& a : model_args(ctx)) args.push_back(a);
       for (const auto& a : data_args(ctx.spec())) args.push_back(a);
       for (const auto& a : calibration_args(ctx)) args.push_back(a);
+      const std::string gradient = c.at("gradient").get<std::string>();
+      if (gradient != "ste") args.insert(args.end(), {"--gradient", gradient});  // ste: the command lines as before
       args.insert(args.end(),
                   {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--config",
                    p.at("config").get<std::string>(), "--max-steps", std::to_string(c.at("steps").get<int64_t>()),
@@ -123,6 +127,7 @@ StageDef finetune_stage() {
                         {"before_top1", r.at("before").at("top1")},
                         {"after_top1", r.at("after").at("top1")},
                         {"steps", r.value("steps", int64_t{0})},
+                        {"gradient", gradient},
                         {"model", (dir / "model.safetensors").string()}});
     }
     // The design point for the hardware: the first chosen one, else the cheapest of the front.

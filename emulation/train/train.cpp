@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/progress.hpp"
+#include "emulation/lut_grad.hpp"
 #include "emulation/models/safetensors.hpp"
 #include "emulation/train/engine.hpp"
 
@@ -214,6 +215,7 @@ Json finetune_model(const FinetuneOptions& o) {
   set_threads(o.eval.run.threads);
   const auto t0 = Clock::now();
   if (o.eval.quant.mode == "fp32") throw UsageError("TRN-018", "finetune needs a quantized mode (an approximation config or exact8)");
+  const emu::GradientMode gradient = emu::parse_gradient_mode(o.gradient, "finetune gradient");
   const Model m = load_any_model(o.eval);
   const data::Dataset test = data::load_dataset(o.eval.data);
   const data::Dataset train = data::load_dataset(o.train_data);
@@ -230,6 +232,7 @@ Json finetune_model(const FinetuneOptions& o) {
   int epoch = 0;
   const bool flip = o.train_data.kind != "fashion-mnist";
   while (step < total) {
+    const emu::GradientModeGuard grad_mode(gradient);
     run_epoch(m, *opt, train, o.train_batch, step, total, total, o.lr, o.lr / 100, 0, o.label_smoothing, false, flip,
               o.eval.run.seed * 1000003 + uint64_t(epoch), fmt::format("finetune {}", epoch + 1), o.eval.run.progress);
     ++epoch;
@@ -240,6 +243,7 @@ Json finetune_model(const FinetuneOptions& o) {
   Json r = {{"before", acc_json(before)}, {"after", acc_json(after)}, {"steps", step}, {"seconds", since(t0)},
             {"compensation", emu::to_string(cfg.compensation)},
             {"config", emu::to_json(cfg)}};
+  r["gradient"] = emu::gradient_mode_name(gradient);
   if (!o.out.empty()) {
     // In the model's own format: safetensors for a native ViT, TorchScript for an imported one.
     m.save(o.out, {{"axx.finetuned_with", o.eval.quant.config.empty() ? o.eval.quant.mode : o.eval.quant.config}});

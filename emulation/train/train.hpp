@@ -102,10 +102,14 @@ struct FinetuneOptions {
   double lr = 1e-4;                    ///< cosine from lr to lr/100, no warm-up
   double weight_decay = 0.0;
   double label_smoothing = 0.1;
+  /// Backward of the approximate products: "ste" (straight-through: the exact product's
+  /// gradient) or "lut" (the multiplier table's finite differences, emulation/lut_grad.hpp).
+  std::string gradient = "ste";
 };
 
-/// Approximation-aware fine-tuning (straight-through estimator). Result: {"before": {top1,
-/// top5}, "after": {top1, top5}, "steps", "seconds", "model"}.
+/// Approximation-aware fine-tuning (straight-through estimator, or LUT gradients). Result:
+/// {"before": {top1, top5}, "after": {top1, top5}, "steps", "seconds", "gradient", "model"}.
+/// Throws EMU-090 for an unknown gradient.
 Json finetune_model(const FinetuneOptions& o);
 
 }  // namespace axx::train

@@ -272,6 +272,18 @@ TEST(CliModels, LayersAsksForADatasetWhenTheOptionsNeedOne) {
   fs::remove_all(d);
 }
 
+TEST(CliModels, FinetuneGradientTakesSteOrLut) {
+  if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
+  const auto r = test::run_cli({"finetune", "--model", "/nonexistent/m.safetensors", "--config", "x", "--gradient",
+                                "bogus"});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("--gradient"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ste"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lut"), std::string::npos) << r.output;
+  const auto h = test::run_cli({"finetune", "--help"});
+  EXPECT_NE(h.output.find("--gradient"), std::string::npos) << h.output;
+}
+
 TEST(CliModels, OldAndNewOptionNamesGiveTheSameResult) {
   if (!have_model_commands()) GTEST_SKIP() << "transaxx built without LibTorch";
   // --help shows only the current names; the model options are the same in every model command.

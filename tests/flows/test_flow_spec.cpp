@@ -122,6 +122,18 @@ TEST(FlowSpec, EveryKeyIsDescribed) {
   for (size_t i = 0; i < flow_stages().size(); ++i) EXPECT_EQ(flow_stages()[i].name, flow_stage_names()[i]);
 }
 
+TEST(FlowFinetune, GradientKeyDefaultsToSteAndLeavesTheStageHashAsBefore) {
+  const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
+  EXPECT_EQ(s.table("finetune").at("gradient"), "ste");
+  const FlowSpec l = parse_flow(std::string(kMinimal) + "[finetune]\ngradient = \"lut\"\n", "/base/f.toml", "/base");
+  const StageDef ft = finetune_stage();
+  EXPECT_FALSE(ft.inputs(s).at("finetune").contains("gradient"));  // ste: the inputs of old runs
+  EXPECT_EQ(ft.inputs(l).at("finetune").at("gradient"), "lut");
+  auto [code, msg] = parse_error(std::string(kMinimal) + "[finetune]\ngradient = \"lutt\"\n");
+  EXPECT_EQ(code, "FLOW-003");
+  EXPECT_NE(msg.find("did you mean 'lut'"), std::string::npos) << msg;
+}
+
 TEST(FlowFinetune, ChoosesTheCheapestAcceptableThenTheCheapestNeverExact) {
   auto pt = [](int i, double p, double a) { return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}}; };
   const std::vector<Json> front = {pt(0, 0.40, 0.70), pt(1, 0.55, 0.86), pt(2, 0.70, 0.875), pt(3, 1.0, 0.88)};
