@@ -197,7 +197,9 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
   r.build_seconds = seconds_since(t0);
 
   int64_t model_total = 0;
-  for (const auto& t : d.tests) model_total += hwgen::tile_cycles(d.spec.array, t.len) + 8;
+  for (const auto& t : d.tests) {
+    model_total += hwgen::tile_cycles(d.spec.array, t.len) + 8 + static_cast<int64_t>(t.table.size());  // + table writes
+  }
   const fs::path log = work / "sim.log";
   const int rc = run_process({(obj / "sim").string(), std::to_string(2 * model_total + 1000)},
                              {fs::absolute(design_dir / "tb"), log, {}});

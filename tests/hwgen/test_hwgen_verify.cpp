@@ -43,6 +43,7 @@ struct Case {
   Dataflow dataflow;
   std::vector<std::string> approx;  // besides the exact default
   int acc_bits, depth;
+  bool compensation = false;  // the per-column correction hardware (COMPENSATION.md)
 };
 
 hwgen::GeneratedDesign make_design(const Case& c, const fs::path& out, int tests_per_mode = 2) {
@@ -52,8 +53,10 @@ hwgen::GeneratedDesign make_design(const Case& c, const fs::path& out, int tests
   a.dataflow = c.dataflow;
   a.acc_bits = c.acc_bits;
   a.stream_depth = c.depth;
+  a.compensation = c.compensation;
   const hwgen::DesignSpec spec =
-      hwgen::build_spec(test::test_config(c.approx), lib_dir(), a, test::test_layers(), "test");
+      hwgen::build_spec(test::test_config(c.approx), lib_dir(), a,
+                        c.acc_bits < 20 ? std::vector<hwgen::LayerShape>{} : test::test_layers(), "test");
   hwgen::GenerateOptions g;
   g.tests_per_mode = tests_per_mode;
   hwgen::GeneratedDesign d = hwgen::generate_design(spec, g);
@@ -90,7 +93,15 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"os1x1_unsigned", 1, 1, Dataflow::kOutputStationary, {"mitchell_u8_w4"}, 20, 8},
                       Case{"ws2x3_unsigned", 2, 3, Dataflow::kWeightStationary, {"mitchell_u8_w4", "etm_u8_l2"}, 20, 5},
                       Case{"os3x2_signed", 3, 2, Dataflow::kOutputStationary, {"bam_s8_v4"}, 20, 6},
-                      Case{"ws4x4_signed", 4, 4, Dataflow::kWeightStationary, {"drum_s8_k4"}, 32, 8}),
+                      Case{"ws4x4_signed", 4, 4, Dataflow::kWeightStationary, {"drum_s8_k4"}, 32, 8},
+                      // With compensation: random, extreme and real tables, every mode, both dataflows,
+                      // a 16-bit accumulator (table entries kept modulo 2^16).
+                      Case{"ws2x3_comp_signed", 2, 3, Dataflow::kWeightStationary, {"bam_s8_v4", "drum_s8_k4"}, 32,
+                           5, true},
+                      Case{"os3x2_comp_unsigned", 3, 2, Dataflow::kOutputStationary, {"mitchell_u8_w4", "etm_u8_l2"},
+                           20, 6, true},
+                      Case{"ws1x2_comp_acc16", 1, 2, Dataflow::kWeightStationary, {"bam_s8_v4"}, 16, 4, true},
+                      Case{"os2x1_comp_acc17", 2, 1, Dataflow::kOutputStationary, {"drum_s8_k4"}, 17, 2, true}),
     [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
 TEST(HwgenVerify, SynthesisAndPowerPerMode) {
