@@ -20,6 +20,7 @@ Json schedule_estimates(const DesignSpec& spec) {
   Json layers = Json::array();
   int64_t cycles = 0, macs = 0, array_macs = 0;
   std::vector<int64_t> mode_macs(spec.modes.size(), 0);
+  const std::vector<int64_t> loads = table_load_cycles(spec);
   for (const ScheduleEntry& e : spec.schedule) {
     Json j{{"layer", e.shape.name}, {"multiplier", e.multiplier}, {"mode", e.mode}, {"m", e.shape.m}, {"k", e.shape.k},
            {"n", e.shape.n},        {"count", e.shape.count}};
@@ -33,12 +34,10 @@ Json schedule_estimates(const DesignSpec& spec) {
       j["time_us"] = est.time_us;
       cycles += est.cycles;
       if (spec.array.compensation) {
-        j["compensation"] = e.compensation;
         // The host writes the layer's table (one entry a cycle) before its tiles.
-        if (e.compensation == "mean") {
-          j["table_load_cycles"] = 256;
-          cycles += 256;
-        }
+        j["compensation"] = e.compensation;
+        j["table_load_cycles"] = loads[static_cast<size_t>(&e - spec.schedule.data())];
+        cycles += loads[static_cast<size_t>(&e - spec.schedule.data())];
       }
       array_macs += est.macs;
       mode_macs[static_cast<size_t>(e.mode)] += est.macs;

@@ -4,6 +4,7 @@
 // compile dominates the run time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -145,6 +146,66 @@ TEST(HwgenVerify, SynthesisAndPowerPerMode) {
   EXPECT_GT(r.synth.pe_area_um2, r1.synth.pe_area_um2);
   fs::remove_all(out);
   fs::remove_all(out1);
+}
+
+// Compensation's cost enters the reports: the block's area is part of the design's, its power
+// (checked against the golden correction at gate level on the way) and table writes part of
+// the energy per inference; the PE is unchanged.
+TEST(HwgenVerify, CompensationEntersAreaAndPower) {
+  for (Dataflow df : {Dataflow::kWeightStationary, Dataflow::kOutputStationary}) {
+    const bool ws = df == Dataflow::kWeightStationary;
+    const Case off{ws ? "ws_nocomp" : "os_nocomp", 2, 2, df, {"bam_s8_v4"}, 20, 4};
+    Case on = off;
+    on.name = ws ? "ws_comp" : "os_comp";
+    on.compensation = true;
+    const fs::path out0 = fs::temp_directory_path() / ("axx-hwgen-" + off.name + "-" + std::to_string(::getpid()));
+    const fs::path out1 = fs::temp_directory_path() / ("axx-hwgen-" + on.name + "-" + std::to_string(::getpid()));
+    const hwgen::GeneratedDesign d0 = make_design(off, out0, 1), d1 = make_design(on, out1, 1);
+    HwVerifyOptions o;
+    o.lint = false;
+    o.simulate = false;
+    o.power_cycles = 64;
+    const HwVerifyReport r0 = verify_design(d0, out0, o), r1 = verify_design(d1, out1, o);
+    std::cerr << r1.to_json()["seconds"].dump() << "\n";
+    EXPECT_EQ(r0.synth.comp_area_um2, 0);
+    EXPECT_GT(r1.synth.comp_area_um2, 0);
+    EXPECT_EQ(r1.synth.module_area_um2.at("axx_hw_comp"), r1.synth.comp_area_um2);
+    EXPECT_GT(r1.synth.area_um2, r0.synth.area_um2 + 0.9 * r1.synth.comp_area_um2);
+    ASSERT_EQ(r1.power.modes.size(), 2u);
+    for (size_t m = 0; m < 2; ++m) {
+      EXPECT_EQ(r0.power.modes[m].comp_power_uw, 0);
+      EXPECT_GT(r1.power.modes[m].comp_pj_per_cycle, 0);
+      EXPECT_NEAR(r1.power.modes[m].comp_power_uw, r1.power.modes[m].comp_pj_per_cycle * 100, 1e-9);
+    }
+    EXPECT_GT(r1.power.comp_table_write_pj, 0);
+    EXPECT_GT(r1.power.energy_per_inference_uj, r0.power.energy_per_inference_uj);
+    const Json j = r1.to_json();
+    EXPECT_TRUE(j["synthesis"].contains("comp_area_um2"));
+    EXPECT_FALSE(r0.to_json()["synthesis"].contains("comp_area_um2"));
+    fs::remove_all(out0);
+    fs::remove_all(out1);
+  }
+}
+
+// A wrong table is caught: the testbench writes another table than the expectations were
+// computed with, and the simulation reports mismatches.
+TEST(HwgenVerify, TestbenchCatchesAWrongCompensationTable) {
+  Case c{"ws2x2_badtable", 2, 2, Dataflow::kWeightStationary, {}, 20, 3};
+  c.compensation = true;
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-badtable-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d = make_design(c, out, 1);
+  std::string t = read_file(out / "tb" / "t.hex");
+  ASSERT_EQ(std::count(t.begin(), t.end(), '\n'), 256);
+  std::string other;
+  for (int b = 0; b < 256; ++b) other += "00007\n";  // t = 7 for every code: the real exact table is 0
+  write_file_atomic(out / "tb" / "t.hex", other);
+  try {
+    simulate_design(d, out, 1);
+    FAIL() << "the wrong table was not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "HWV-102") << e.what();
+  }
+  fs::remove_all(out);
 }
 
 // The design folder alone lints and synthesizes: copied to a fresh place, with the original
