@@ -369,12 +369,17 @@ SynthReport synthesize_design(const GeneratedDesign& d, const fs::path& design_d
 
 namespace {
 
+// HWV-111: a netlist the power stage reads is missing (synthesis has not run).
+[[noreturn]] void not_synthesized(const fs::path& netlist) {
+  throw Error("HWV-111",
+              fmt::format("{} does not exist: synthesize the design before estimating power", netlist.string()));
+}
+
 void compensation_power(const GeneratedDesign& d, const fs::path& design_dir, const Liberty& lib,
                         const HwVerifyOptions& o, HwPowerReport& r) {
   const fs::path json = fs::absolute(design_dir / "verify" / "synth" / "comp_flat.json");
   if (!fs::exists(json)) {
-    throw Error("HWV-111",
-                fmt::format("{} does not exist: synthesize the design before estimating power", json.string()));
+    not_synthesized(json);
   }
   const GateNetlist net = load_gate_module(json, "axx_hw_comp", lib);
   const TimingReport timing = analyze_timing(net);
@@ -503,8 +508,7 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
   const fs::path liberty = liberty_in.empty() ? default_liberty_path() : liberty_in;
   const fs::path pe_json = fs::absolute(design_dir / "verify" / "synth" / "pe_flat.json");
   if (!fs::exists(pe_json)) {
-    throw Error("HWV-111",
-                fmt::format("{} does not exist: synthesize the design before estimating power", pe_json.string()));
+    not_synthesized(pe_json);
   }
   if (o.power_cycles < 16 || o.power_cycles > 100000) {
     throw Error("HWV-112", fmt::format("power cycles {}: must be in 16..100000", o.power_cycles));

@@ -166,7 +166,6 @@ TEST(HwgenVerify, CompensationEntersAreaAndPower) {
     o.simulate = false;
     o.power_cycles = 64;
     const HwVerifyReport r0 = verify_design(d0, out0, o), r1 = verify_design(d1, out1, o);
-    std::cerr << r1.to_json()["seconds"].dump() << "\n";
     EXPECT_EQ(r0.synth.comp_area_um2, 0);
     EXPECT_GT(r1.synth.comp_area_um2, 0);
     EXPECT_EQ(r1.synth.module_area_um2.at("axx_hw_comp"), r1.synth.comp_area_um2);
