@@ -59,6 +59,9 @@ void add_hwgen_commands(CLI::App& app) {
   c->add_option("--clock-mhz", o->array.clock_mhz, "clock for time and power figures, MHz")
       ->default_val(o->array.clock_mhz);
   c->add_flag("--unsigned", o->is_unsigned, "unsigned array when the config uses only \"exact\"");
+  c->add_flag("--compensation", o->array.compensation,
+              "build the control-variate compensation hardware (per-column correction, table port) even when no "
+              "layer of the config asks for \"mean\" compensation");
   c->add_option("--model", o->model,
                 fmt::format("built-in layer shapes for the schedule: {}", fmt::join(hwgen::model_names(), ", ")))
       ->default_str(o->model);
@@ -119,8 +122,14 @@ void add_hwgen_commands(CLI::App& app) {
             rep.sim.tiles.size(), spec.modes.size(), rep.synth.area_um2, rep.synth.cells, rep.synth.pe_area_um2,
             rep.seconds.at("total"));
         for (const auto& m : rep.power.modes) {
-          std::cout << fmt::format("  mode {:<16} array {:10.1f} uW busy, PE {:.3f} pJ/MAC\n", m.multiplier,
+          std::cout << fmt::format("  mode {:<16} array {:10.1f} uW busy, PE {:.3f} pJ/MAC", m.multiplier,
                                    m.array_power_uw, m.pe_busy_pj_per_cycle);
+          if (spec.array.compensation) std::cout << fmt::format(", compensation {:.1f} uW", m.comp_power_uw);
+          std::cout << "\n";
+        }
+        if (spec.array.compensation) {
+          std::cout << fmt::format("  compensation block: {:.0f} um2 ({} cells)\n", rep.synth.comp_area_um2,
+                                   rep.synth.comp_cells);
         }
         std::cout << fmt::format("  energy per inference (PE array): {:.3f} uJ\n", rep.power.energy_per_inference_uj);
       }

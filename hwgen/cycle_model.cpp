@@ -37,4 +37,22 @@ double steady_state_utilization(const ArrayParams& a) {
   return len / static_cast<double>(tile_cycles(a, a.stream_depth) + 1);
 }
 
+std::vector<int64_t> table_load_cycles(const DesignSpec& spec) {
+  std::vector<int64_t> out(spec.schedule.size(), 0);
+  if (!spec.array.compensation) return out;
+  bool zeros = false;  // the table in place holds all zeros
+  for (size_t i = 0; i < spec.schedule.size(); ++i) {
+    const ScheduleEntry& e = spec.schedule[i];
+    if (e.mode < 0) continue;
+    if (e.compensation == "mean") {
+      out[i] = 256;
+      zeros = false;
+    } else if (!zeros) {
+      out[i] = 256;
+      zeros = true;
+    }
+  }
+  return out;
+}
+
 }  // namespace axx::hwgen

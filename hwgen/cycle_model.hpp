@@ -36,6 +36,12 @@ struct LayerEstimate {
 /// Estimate for one layer (mode does not change the cycle count).
 LayerEstimate estimate_layer(const ArrayParams& a, const LayerShape& s);
 
+/// With compensation (ArrayParams::compensation), the cycles the host spends writing the
+/// 256-entry table before each scheduled layer: 256 for a "mean" layer (its own table), 256 for
+/// a "none" layer whose predecessor left a non-zero table (or none was written yet: the table
+/// has no reset; "none" needs all zeros), else 0. All zeros without compensation.
+std::vector<int64_t> table_load_cycles(const DesignSpec& spec);
+
 /// Steady-state utilization: tiles of full length back to back.
 double steady_state_utilization(const ArrayParams& a);
 

@@ -141,6 +141,15 @@ std::string emit_readme(const DesignSpec& spec, const std::vector<std::string>& 
     s += fmt::format("| {} | {} | {} | {} | {} |\n", i, m.name, m.top, join(params, ", "),
                      i < copies.mode_sources.size() ? join(copies.mode_sources[i], ", ") : "");
   }
+  if (a.compensation) {
+    s += fmt::format(
+        "\nControl-variate compensation: `axx_hw_comp` holds the layer's 256-entry table t ({} bits an entry), "
+        "written through `t_wr_en`/`t_wr_addr`/`t_wr_data` before the layer's tiles, and one correction per "
+        "column, minus t of every weight code entering it; {}. Outputs are sum_k lut[a][b] - sum_k t(b), "
+        "wrapped to the accumulator.\n",
+        comp_table_bits(a),
+        ws ? "it is the column's initial partial sum" : "it is added to the column's sums as they drain");
+  }
   int on_array = 0;
   for (const auto& e : spec.schedule) on_array += e.mode >= 0;
   if (!spec.schedule.empty()) {

@@ -10,6 +10,8 @@
 //   emit_top.cpp         axx_hw_top      controller + skew + array + de-skew, the memory ports
 //   emit_testbench.cpp   axx_hw_tb       self-checking testbench, stimuli and expected results
 //   emit_header.cpp      axx_hw.h        C header with the parameters and modes
+//   emit_comp.cpp        axx_hw_comp     compensation (only with ArrayParams::compensation): the
+//                                        t table, per-column lookups and correction registers
 //
 // Every emitter is a pure function of the spec: same spec, same bytes (no timestamps, no
 // absolute paths in the RTL).
@@ -38,15 +40,22 @@ std::string emit_delay_lines(const DesignSpec& spec, const std::string& module, 
 std::string emit_controller(const DesignSpec& spec);
 std::string emit_top(const DesignSpec& spec);
 std::string emit_header(const DesignSpec& spec);
+std::string emit_comp(const DesignSpec& spec);
 
 /// Random tiles for the testbench: `per_mode` tiles per mode, stream lengths in 1..stream_depth
-/// (the first tile of each mode uses the full depth).
+/// (the first tile of each mode uses the full depth). With compensation every tile also gets a
+/// table (drawn from another generator, so the operands are those of the design without it):
+/// tile 0 of a mode the real table of its LUT under a peaked activation histogram, tile 1 the
+/// extreme entries -65536 / 65535, the others uniform random 17-bit entries.
 struct TileTest {
   int mode = 0;
   int len = 0;                    ///< WS: M rows of A; OS: K
   std::vector<uint8_t> a;         ///< WS: len × rows; OS: rows × len (row-major)
   std::vector<uint8_t> w;         ///< WS: rows × cols; OS: len × cols
   std::vector<int32_t> expected;  ///< golden LUT-GEMM, WS: len × cols; OS: rows × cols
+  /// With compensation: the tile's 256-entry t table (written before the tile; `expected` is
+  /// lut_gemm_compensated with it). Empty without compensation.
+  std::vector<int32_t> table;
 };
 std::vector<TileTest> make_tile_tests(const DesignSpec& spec, int per_mode, uint64_t seed);
 

@@ -19,6 +19,9 @@ std::string emit_array(const DesignSpec& spec) {
   s += "module axx_hw_array (\n    input  wire clk,\n    input  wire rst,\n";
   if (modes) s += fmt::format("    input  wire [{}:0] mode,\n", mode_bits(spec) - 1);
   s += ws ? "    input  wire load,\n" : "    input  wire clear,\n    input  wire drain,\n";
+  // WS with compensation: column c's sums start at its correction instead of zero.
+  const bool sum_top = ws && spec.array.compensation;
+  if (sum_top) s += fmt::format("    input  wire [{}:0] sum_top,     // column c's initial sum\n", acc * cols - 1);
   s += fmt::format("    input  wire [{}:0] w_top,       // column c at [8c+7:8c]\n", 8 * cols - 1);
   s += fmt::format("    input  wire [{}:0] a_left,      // row r at [8r+7:8r], already skewed\n", 8 * rows - 1);
   s += fmt::format("    input  wire [{}:0] v_left,\n", rows - 1);
@@ -34,7 +37,8 @@ std::string emit_array(const DesignSpec& spec) {
   s += "  /* verilator lint_on UNUSEDSIGNAL */\n";
   s += "  wire [ACC*(ROWS+1)*COLS-1:0] s_link;\n\n";
   s += "  assign w_link[8*COLS-1:0] = w_top;\n";
-  s += fmt::format("  assign s_link[ACC*COLS-1:0] = {}'d0;\n", acc * cols);
+  s += sum_top ? "  assign s_link[ACC*COLS-1:0] = sum_top;\n"
+               : fmt::format("  assign s_link[ACC*COLS-1:0] = {}'d0;\n", acc * cols);
   s += "  assign sum_bottom = s_link[ACC*(ROWS+1)*COLS-1:ACC*ROWS*COLS];\n\n";
   s += "  genvar r, c;\n  generate\n";
   s += "    for (r = 0; r < ROWS; r = r + 1) begin : g_row\n";

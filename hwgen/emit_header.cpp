@@ -26,6 +26,14 @@ std::string emit_header(const DesignSpec& spec) {
   s += fmt::format("#define AXX_HW_MODE_BITS {}\n", mode_bits(spec));
   s += fmt::format("/* Busy cycles of one tile streaming LEN words (cycle_model.hpp). */\n");
   s += fmt::format("#define AXX_HW_TILE_CYCLES(LEN) ((LEN) + {})\n\n", tile_cycles(a, 0));
+  if (a.compensation) {
+    s += "/* Control-variate compensation (COMPENSATION.md): before the tiles of a layer whose\n"
+         "   compensation is 1, write its table t(b), b = 0..255, through t_wr_en/t_wr_addr/t_wr_data\n"
+         "   (one entry a cycle, between tiles; the low AXX_HW_COMP_TABLE_BITS bits of each int32).\n"
+         "   Every output then holds sum_k lut[a][b] - sum_k t(b), wrapped to AXX_HW_ACC_BITS. */\n";
+    s += "#define AXX_HW_COMPENSATION 1\n#define AXX_HW_COMP_TABLE_ENTRIES 256\n";
+    s += fmt::format("#define AXX_HW_COMP_TABLE_BITS {}\n\n", comp_table_bits(a));
+  }
   for (size_t i = 0; i < spec.modes.size(); ++i) {
     std::string id;
     for (char ch : spec.modes[i].name)
@@ -33,13 +41,15 @@ std::string emit_header(const DesignSpec& spec) {
     s += fmt::format("#define AXX_HW_MODE_{} {}\n", id, i);
   }
   s += "\n/* Which mode each layer runs in; -1: not on the array (fp32). */\n";
-  s += "struct axx_hw_layer { const char* name; int mode; long m, k, n, count; };\n";
+  const bool comp = a.compensation;
+  s += comp ? "struct axx_hw_layer { const char* name; int mode; long m, k, n, count; int compensation; };\n"
+            : "struct axx_hw_layer { const char* name; int mode; long m, k, n, count; };\n";
   s += "static const struct axx_hw_layer axx_hw_schedule[] = {\n";
   for (const auto& e : spec.schedule) {
-    s += fmt::format("    {{\"{}\", {}, {}, {}, {}, {}}},\n", e.shape.name, e.mode, e.shape.m, e.shape.k, e.shape.n,
-                     e.shape.count);
+    s += fmt::format("    {{\"{}\", {}, {}, {}, {}, {}{}}},\n", e.shape.name, e.mode, e.shape.m, e.shape.k, e.shape.n,
+                     e.shape.count, comp ? (e.compensation == "mean" ? ", 1" : ", 0") : "");
   }
-  if (spec.schedule.empty()) s += "    {0, -1, 0, 0, 0, 0},\n";
+  if (spec.schedule.empty()) s += comp ? "    {0, -1, 0, 0, 0, 0, 0},\n" : "    {0, -1, 0, 0, 0, 0},\n";
   s += "};\n";
   s += fmt::format("#define AXX_HW_NUM_LAYERS {}\n\n#endif /* AXX_HW_H */\n", spec.schedule.size());
   return s;

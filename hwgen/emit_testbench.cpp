@@ -9,6 +9,8 @@
 // simulation's main program (port clk), so the testbench needs no timing constructs.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "hwgen/emit.hpp"
@@ -36,12 +38,32 @@ std::string hex_word(const std::vector<int64_t>& lanes, int width) {
   return out;
 }
 
+// The t table of testbench tile `i` of a mode (make_tile_tests in emit.hpp).
+std::vector<int32_t> tile_table(const std::vector<int32_t>& lut, bool is_signed, int i, std::mt19937_64& rng) {
+  std::vector<int32_t> t(256);
+  if (i == 0) {
+    // The real table under a peaked histogram: codes near zero most frequent, as activations are.
+    std::vector<double> hist(256);
+    for (int c = 0; c < 256; ++c) {
+      const int v = is_signed ? static_cast<int8_t>(c) : c;
+      hist[static_cast<size_t>(c)] = std::exp(-std::abs(v) / 24.0) * static_cast<double>(1 + rng() % 4);
+    }
+    return compensation_table(lut, hist, is_signed);
+  }
+  for (int b = 0; b < 256; ++b) {
+    t[static_cast<size_t>(b)] =
+        i == 1 ? ((b & 1) ? 65535 : -65536) : static_cast<int32_t>(rng() % 131072) - 65536;
+  }
+  return t;
+}
+
 }  // namespace
 
 std::vector<TileTest> make_tile_tests(const DesignSpec& spec, int per_mode, uint64_t seed) {
   const ArrayParams& a = spec.array;
   const bool ws = a.dataflow == Dataflow::kWeightStationary;
   std::mt19937_64 rng(seed);
+  std::mt19937_64 comp_rng(seed ^ 0x636f6d70656e7361ull);  // tables: the operands stay those without compensation
   std::vector<TileTest> tests;
   for (size_t mode = 0; mode < spec.modes.size(); ++mode) {
     for (int i = 0; i < per_mode; ++i) {
@@ -56,7 +78,8 @@ std::vector<TileTest> make_tile_tests(const DesignSpec& spec, int per_mode, uint
       const uint8_t big = a.is_signed ? 0x80 : 0xff;
       for (auto& v : t.a) v = extreme ? big : static_cast<uint8_t>(rng());
       for (auto& v : t.w) v = extreme ? big : static_cast<uint8_t>(rng());
-      t.expected = lut_gemm(spec.modes[mode].lut, t.a, t.w, m, k, n, a.acc_bits, a.is_signed);
+      if (a.compensation) t.table = tile_table(spec.modes[mode].lut, a.is_signed, i, comp_rng);
+      t.expected = lut_gemm_compensated(spec.modes[mode].lut, t.table, t.a, t.w, m, k, n, a.acc_bits, a.is_signed);
       tests.push_back(std::move(t));
     }
   }
@@ -73,7 +96,8 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
   const int nt = static_cast<int>(tests.size());
   const int sd = depth, wd = ws ? r : depth, od = ws ? depth : r;  // words per test in each memory
 
-  std::string a_hex, w_hex, e_hex, i_hex;
+  const bool comp = a.compensation;
+  std::string a_hex, w_hex, e_hex, i_hex, t_hex;
   for (const TileTest& t : tests) {
     for (int word = 0; word < sd; ++word) {
       std::vector<int64_t> lanes(static_cast<size_t>(r), 0);
@@ -100,6 +124,7 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
       e_hex += hex_word(lanes, acc) + "\n";
     }
     i_hex += fmt::format("{:04x}{:04x}\n", t.mode, t.len);
+    for (int32_t v : t.table) t_hex += hex_word({v}, comp_table_bits(a)) + "\n";
   }
 
   auto zext32 = [](const std::string& sig, int bits) {
@@ -115,12 +140,21 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
   s += fmt::format("  reg [{}:0] w_mem [0:{}];\n", 8 * c - 1, nt * wd - 1);
   s += fmt::format("  reg [{}:0] exp_mem [0:{}];\n", acc * c - 1, nt * od - 1);
   s += fmt::format("  reg [31:0] info [0:{}];     // {{mode[15:0], len[15:0]}} per tile\n", nt - 1);
-  s += fmt::format("  reg [{}:0] o_mem [0:{}];\n\n", acc * c - 1, od - 1);
+  s += fmt::format("  reg [{}:0] o_mem [0:{}];\n", acc * c - 1, od - 1);
+  if (comp) s += fmt::format("  reg [{}:0] t_mem [0:{}];    // each tile's compensation table\n", comp_table_bits(a) - 1, nt * 256 - 1);
+  s += "\n";
   s += "  initial begin\n    $readmemh(\"a.hex\", a_mem);\n    $readmemh(\"w.hex\", w_mem);\n"
-       "    $readmemh(\"exp.hex\", exp_mem);\n    $readmemh(\"info.hex\", info);\n  end\n\n";
+       "    $readmemh(\"exp.hex\", exp_mem);\n    $readmemh(\"info.hex\", info);\n";
+  if (comp) s += "    $readmemh(\"t.hex\", t_mem);\n";
+  s += "  end\n\n";
   s += "  reg rst = 1'b1;\n  reg start = 1'b0;\n";
   if (modes) s += fmt::format("  reg [{}:0] mode = {}'d0;\n", mw - 1, mw);
   s += fmt::format("  reg [{}:0] len = {}'d0;\n", lw - 1, lw);
+  if (comp) {
+    s += "  reg t_wr_en = 1'b0;\n  reg [7:0] t_wr_addr = 8'd0;\n";
+    s += fmt::format("  reg [{}:0] t_wr_data = {}'d0;\n  integer tidx = 0;\n", comp_table_bits(a) - 1,
+                     comp_table_bits(a));
+  }
   s += "  wire busy, done, s_rd_en, w_rd_en, o_wr_en;\n";
   s += fmt::format("  wire [{}:0] s_rd_addr;\n  wire [{}:0] w_rd_addr;\n  wire [{}:0] o_wr_addr;\n", sa - 1, wa - 1,
                    oa - 1);
@@ -128,8 +162,9 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
                    8 * r - 1, 8 * r, 8 * c - 1, 8 * c, acc * c - 1);
   s += "  axx_hw_top dut (\n      .clk(clk),\n      .rst(rst),\n      .start(start),\n";
   if (modes) s += "      .mode(mode),\n";
-  s += "      .len(len),\n      .busy(busy),\n      .done(done),\n"
-       "      .s_rd_en(s_rd_en),\n      .s_rd_addr(s_rd_addr),\n      .s_rd_data(s_rd_data),\n"
+  s += "      .len(len),\n      .busy(busy),\n      .done(done),\n";
+  if (comp) s += "      .t_wr_en(t_wr_en),\n      .t_wr_addr(t_wr_addr),\n      .t_wr_data(t_wr_data),\n";
+  s += "      .s_rd_en(s_rd_en),\n      .s_rd_addr(s_rd_addr),\n      .s_rd_data(s_rd_data),\n"
        "      .w_rd_en(w_rd_en),\n      .w_rd_addr(w_rd_addr),\n      .w_rd_data(w_rd_data),\n"
        "      .o_wr_en(o_wr_en),\n      .o_wr_addr(o_wr_addr),\n      .o_wr_data(o_wr_data)\n  );\n\n";
   s += "  integer tick = 0, phase = 0, test = 0, cycles = 0, errors = 0, total = 0;\n\n";
@@ -149,9 +184,18 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
   s += "    if (o_wr_en) o_mem[o_wr_addr] <= o_wr_data;\n  end\n\n";
   s += "  always @(posedge clk) begin\n";
   s += "    tick <= tick + 1;\n    rst <= tick < 3;\n    start <= 1'b0;\n    if (busy) cycles <= cycles + 1;\n";
+  if (comp) s += "    t_wr_en <= 1'b0;\n";
   s += "    case (phase)\n";
   s += "      0: if (tick == 5) phase <= 1;\n";
-  s += "      1: begin\n        start <= 1'b1;\n";
+  if (comp) {
+    // The tile's table first, one entry a cycle through the write port, then the tile.
+    s += "      1: begin\n        t_wr_en <= 1'b1;\n        t_wr_addr <= tidx[7:0];\n"
+         "        t_wr_data <= t_mem[test * 256 + tidx];\n        tidx <= tidx == 255 ? 0 : tidx + 1;\n"
+         "        if (tidx == 255) phase <= 6;\n      end\n";
+    s += "      6: begin\n        start <= 1'b1;\n";
+  } else {
+    s += "      1: begin\n        start <= 1'b1;\n";
+  }
   if (modes) s += fmt::format("        mode <= info[test][{}:16];\n", 16 + mw - 1);
   s += fmt::format("        len <= info[test][{}:0];\n", lw - 1);
   s += "        cycles <= 0;\n        phase <= 2;\n      end\n";
@@ -167,8 +211,10 @@ std::vector<GeneratedFile> emit_testbench(const DesignSpec& spec, const std::vec
        "end\n";
   s += "      default: phase <= 5;\n    endcase\n  end\nendmodule\n";
 
-  return {
+  std::vector<GeneratedFile> files = {
       {"tb/axx_hw_tb.v", s}, {"tb/a.hex", a_hex}, {"tb/w.hex", w_hex}, {"tb/exp.hex", e_hex}, {"tb/info.hex", i_hex}};
+  if (comp) files.push_back({"tb/t.hex", t_hex});
+  return files;
 }
 
 }  // namespace axx::hwgen

@@ -23,6 +23,12 @@ std::string emit_top(const DesignSpec& spec) {
   s += fmt::format("    input  wire [{}:0] len,        // {}, 1..{}\n", lw - 1, ws ? "rows of A (M)" : "K",
                    a.stream_depth);
   s += "    output wire busy,\n    output wire done,\n";
+  if (a.compensation) {
+    s += "    input  wire t_wr_en,          // compensation table write, between tiles: t[t_wr_addr] <= t_wr_data\n";
+    s += "    input  wire [7:0] t_wr_addr,  // weight code b\n";
+    s += fmt::format("    input  wire [{}:0] t_wr_data, // t(b) of the layer, two's complement\n",
+                     comp_table_bits(a) - 1);
+  }
   s += fmt::format("    output wire s_rd_en,\n    output wire [{}:0] s_rd_addr,\n    input  wire [{}:0] s_rd_data,\n",
                    sa - 1, 8 * r - 1);
   s += fmt::format("    output wire w_rd_en,\n    output wire [{}:0] w_rd_addr,\n    input  wire [{}:0] w_rd_data,\n",
@@ -53,9 +59,30 @@ std::string emit_top(const DesignSpec& spec) {
     s += "      .d_in(w_rd_data),\n      .d_out(w_skewed)\n  );\n\n";
     w_top = "w_skewed";
   }
-  s += fmt::format("  wire [{}:0] sums;\n  axx_hw_array u_array (\n      .clk(clk),\n      .rst(rst),\n", acc * c - 1);
+  if (a.compensation) {
+    // Compensation: cleared when a tile starts, one lookup per weight code entering a column
+    // (WS: the rows shifted in during LOAD; OS: the rows streamed with the activations).
+    s += fmt::format("  wire [{}:0] {};\n", acc * c - 1, ws ? "corr" : "sums_corrected");
+    s += fmt::format("  wire [{}:0] sums;\n", acc * c - 1);
+    s += "  axx_hw_comp u_comp (\n      .clk(clk),\n      .t_wr_en(t_wr_en),\n      .t_wr_addr(t_wr_addr),\n"
+         "      .t_wr_data(t_wr_data),\n      .clr(start & ~busy),\n";
+    s += ws ? "      .en(load_q),\n" : "      .en(v_q),\n";
+    for (int j = 0; j < c; ++j) s += fmt::format("      .w{}(w_rd_data[{}:{}]),\n", j, 8 * j + 7, 8 * j);
+    for (int j = 0; j < c; ++j) {
+      const std::string lane = fmt::format("[{}:{}]", acc * j + acc - 1, acc * j);
+      const std::string end = j + 1 == c ? "\n" : ",\n";
+      s += ws ? fmt::format("      .corr{}(corr{}){}", j, lane, end)
+              : fmt::format("      .s{}(sums{}),\n      .o{}(sums_corrected{}){}", j, lane, j, lane, end);
+    }
+    s += "  );\n\n";
+    s += "  axx_hw_array u_array (\n      .clk(clk),\n      .rst(rst),\n";
+  } else {
+    s += fmt::format("  wire [{}:0] sums;\n  axx_hw_array u_array (\n      .clk(clk),\n      .rst(rst),\n",
+                     acc * c - 1);
+  }
   if (modes) s += "      .mode(mode_q),\n";
   s += ws ? "      .load(load_q),\n" : "      .clear(clear),\n      .drain(drain),\n";
+  if (ws && a.compensation) s += "      .sum_top(corr),\n";
   s += fmt::format(
       "      .w_top({}),\n      .a_left(a_skewed),\n      .v_left(v_skewed),\n      .sum_bottom(sums)\n  );\n\n",
       w_top);
@@ -64,7 +91,7 @@ std::string emit_top(const DesignSpec& spec) {
     if (c > 1) s += "      .clk(clk),\n";
     s += "      .d_in(sums),\n      .d_out(o_wr_data)\n  );\n";
   } else {
-    s += "  assign o_wr_data = sums;\n";
+    s += a.compensation ? "  assign o_wr_data = sums_corrected;\n" : "  assign o_wr_data = sums;\n";
   }
   s += "endmodule\n";
   return s;

@@ -20,6 +20,7 @@ Json schedule_estimates(const DesignSpec& spec) {
   Json layers = Json::array();
   int64_t cycles = 0, macs = 0, array_macs = 0;
   std::vector<int64_t> mode_macs(spec.modes.size(), 0);
+  const std::vector<int64_t> loads = table_load_cycles(spec);
   for (const ScheduleEntry& e : spec.schedule) {
     Json j{{"layer", e.shape.name}, {"multiplier", e.multiplier}, {"mode", e.mode}, {"m", e.shape.m}, {"k", e.shape.k},
            {"n", e.shape.n},        {"count", e.shape.count}};
@@ -32,6 +33,12 @@ Json schedule_estimates(const DesignSpec& spec) {
       j["utilization"] = est.utilization;
       j["time_us"] = est.time_us;
       cycles += est.cycles;
+      if (spec.array.compensation) {
+        // The host writes the layer's table (one entry a cycle) before its tiles.
+        j["compensation"] = e.compensation;
+        j["table_load_cycles"] = loads[static_cast<size_t>(&e - spec.schedule.data())];
+        cycles += loads[static_cast<size_t>(&e - spec.schedule.data())];
+      }
       array_macs += est.macs;
       mode_macs[static_cast<size_t>(e.mode)] += est.macs;
     } else {
@@ -94,6 +101,7 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
         emit_delay_lines(spec, "axx_hw_wskew", "weight skew: column c's weights wait c cycles", 8, col_delays, false));
   }
   add("axx_hw_ctrl", emit_controller(spec));
+  if (a.compensation) add("axx_hw_comp", emit_comp(spec));
   add("axx_hw_top", emit_top(spec));
   d.tests = make_tile_tests(spec, options.tests_per_mode, options.seed);
   for (auto& f : emit_testbench(spec, d.tests)) d.files.push_back(std::move(f));
@@ -137,19 +145,20 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
   // The config as given, less its library folder (a path outside the design).
   Json config = spec.config;
   if (config.is_object()) config.erase("library");
+  Json parameters{{"rows", a.rows},
+                  {"cols", a.cols},
+                  {"dataflow", dataflow_name(a.dataflow)},
+                  {"operand_bits", 8},
+                  {"acc_bits", a.acc_bits},
+                  {"signed", a.is_signed},
+                  {"stream_depth", a.stream_depth},
+                  {"mode_bits", mode_bits(spec)},
+                  {"clock_mhz", a.clock_mhz}};
+  if (a.compensation) parameters["compensation"] = true;
   d.manifest = Json{{"version", 1},
                     {"generator", "transaxx hwgen"},
                     {"top", "axx_hw_top"},
-                    {"parameters",
-                     {{"rows", a.rows},
-                      {"cols", a.cols},
-                      {"dataflow", dataflow_name(a.dataflow)},
-                      {"operand_bits", 8},
-                      {"acc_bits", a.acc_bits},
-                      {"signed", a.is_signed},
-                      {"stream_depth", a.stream_depth},
-                      {"mode_bits", mode_bits(spec)},
-                      {"clock_mhz", a.clock_mhz}}},
+                    {"parameters", parameters},
                     {"modes", modes},
                     {"rtl", d.rtl_order},
                     {"tools",
@@ -170,6 +179,21 @@ GeneratedDesign generate_design(const DesignSpec& spec, const GenerateOptions& o
                      {{"multiplier_sources", copied},
                       {"note", "the multipliers' Verilog was copied unchanged from the sources their library "
                                "records name"}}}};
+  if (a.compensation) {
+    d.manifest["compensation"] = {
+        {"contract", "COMPENSATION.md: out = wrap_acc(sum_k lut[a][b] - sum_k t[b]), t the layer's integer table"},
+        {"table_entries", 256},
+        {"table_bits", comp_table_bits(a)},
+        {"ports",
+         {{"t_wr_en", "input, 1: write t[t_wr_addr] <= t_wr_data this cycle (between tiles)"},
+          {"t_wr_addr", "input [7:0], the weight (B) code b"},
+          {"t_wr_data", fmt::format("input [{}:0], t(b) in two's complement (its low bits)", comp_table_bits(a) - 1)}}},
+        {"correction", ws ? "per column: cleared at start, minus t[w] for every weight row loaded; the column's "
+                            "initial partial sum"
+                          : "per column: cleared at start, minus t[w] for every weight row streamed; added to the "
+                            "column's sums as they drain"},
+        {"testbench_tables", "tb/t.hex, 256 entries per tile"}};
+  }
   return d;
 }
 

@@ -29,6 +29,8 @@ int mode_bits(const DesignSpec& spec) {
   return b;
 }
 
+int comp_table_bits(const ArrayParams& a) { return std::min(a.acc_bits, 17); }
+
 int required_acc_bits(int64_t k) {
   int b = 0;
   while ((int64_t{1} << b) < k) ++b;
@@ -54,8 +56,24 @@ namespace {
 // HWG-013: the config's "layers" is not a map of layer names to multiplier names.
 [[noreturn]] void bad_layers_map(const std::string& what) {
   throw Error("HWG-013", fmt::format("approximation config: {}; \"layers\" must map layer names to multiplier "
-                                     "name strings",
+                                     "name strings or {{\"multiplier\": name, \"compensation\": \"none\" | "
+                                     "\"mean\"}} objects",
                                      what));
+}
+
+// HWG-032: a "compensation" value that is not one of the modes of COMPENSATION.md.
+std::string parse_compensation(const Json& v, const std::string& where) {
+  if (v.is_string() && (v.get<std::string>() == "none" || v.get<std::string>() == "mean")) return v.get<std::string>();
+  throw Error("HWG-032", fmt::format("approximation config: {} \"compensation\" is {}; valid values: \"none\", "
+                                     "\"mean\"",
+                                     where, v.dump()));
+}
+
+// HWG-033: a layer given in the object form without a multiplier name string, or with another key.
+[[noreturn]] void bad_layer_object(const std::string& layer, const std::string& what) {
+  throw Error("HWG-033", fmt::format("approximation config: layer '{}' {}; the object form is {{\"multiplier\": "
+                                     "name, \"compensation\": \"none\" | \"mean\"}}",
+                                     layer, what));
 }
 
 }  // namespace
@@ -244,16 +262,37 @@ DesignSpec build_spec(const Json& config, fs::path library, const ArrayParams& a
                                        library.string()));
   }
   const std::string def = config.value("default", std::string("exact"));
-  std::map<std::string, std::string> per_layer;
+  const std::string def_comp =
+      config.contains("compensation") ? parse_compensation(config["compensation"], "the top-level") : "none";
+  std::map<std::string, std::string> per_layer, per_layer_comp;
   if (config.contains("layers")) {
     if (!config["layers"].is_object()) bad_layers_map(fmt::format("\"layers\" is {}", config["layers"].type_name()));
     for (auto it = config["layers"].begin(); it != config["layers"].end(); ++it) {
-      if (!it.value().is_string()) {
-        bad_layers_map(fmt::format("layer '{}' maps to {}, not a name", it.key(), it.value().dump()));
+      const Json& v = it.value();
+      if (v.is_object()) {
+        if (!v.contains("multiplier") || !v["multiplier"].is_string()) {
+          bad_layer_object(it.key(), "has no \"multiplier\" name string");
+        }
+        for (auto f = v.begin(); f != v.end(); ++f) {
+          if (f.key() != "multiplier" && f.key() != "compensation") {
+            bad_layer_object(it.key(), fmt::format("has the unknown key \"{}\"", f.key()));
+          }
+        }
+        per_layer[it.key()] = v["multiplier"].get<std::string>();
+        if (v.contains("compensation")) {
+          per_layer_comp[it.key()] =
+              parse_compensation(v["compensation"], fmt::format("layer '{}':", it.key()));
+        }
+        continue;
       }
-      per_layer[it.key()] = it.value().get<std::string>();
+      if (!v.is_string()) bad_layers_map(fmt::format("layer '{}' maps to {}, not a name", it.key(), v.dump()));
+      per_layer[it.key()] = v.get<std::string>();
     }
   }
+  auto comp_of = [&](const std::string& layer) {
+    auto it = per_layer_comp.find(layer);
+    return it == per_layer_comp.end() ? def_comp : it->second;
+  };
   if (!layers.empty()) {
     std::set<std::string> known;
     for (const auto& l : layers) known.insert(l.name);
@@ -309,7 +348,15 @@ DesignSpec build_spec(const Json& config, fs::path library, const ArrayParams& a
     const std::string n = it == per_layer.end() ? def : it->second;
     ScheduleEntry e{l, n == "fp32" ? "fp32" : spec.modes[static_cast<size_t>(mode_of[n])].name,
                     n == "fp32" ? -1 : mode_of[n]};
+    if (n != "fp32") e.compensation = comp_of(l.name);
+    if (e.compensation == "mean") spec.array.compensation = true;
     spec.schedule.push_back(e);
+  }
+  if (layers.empty()) {  // no layer table: any array layer of the config (or the default) asking for it
+    if (def != "fp32" && def_comp == "mean") spec.array.compensation = true;
+    for (const auto& [layer, mult] : per_layer) {
+      if (mult != "fp32" && comp_of(layer) == "mean") spec.array.compensation = true;
+    }
   }
   validate(spec);
   return spec;

@@ -18,6 +18,10 @@
 //   HWG-017 testbench tiles per mode out of range (generator.hpp)
 //   HWG-018 bad layer-shape file            HWG-019 config names a layer the model lacks
 //   HWG-020 a multiplier's Verilog source cannot be read when copying it (design_folder.hpp)
+//   HWG-030 compensation table not 256 entries (golden.hpp)
+//   HWG-031 compensation table entry outside the hardware's 17-bit range (golden.hpp)
+//   HWG-032 unknown "compensation" value in the config (top level or a layer)
+//   HWG-033 a layer's object form lacks a "multiplier" name or has an unknown key
 //   A malformed library record or LUT is LIB-* (common/library_folder.hpp).
 #pragma once
 
@@ -51,7 +55,17 @@ struct ArrayParams {
   /// OS, the largest tile K. 1..65536 words.
   int stream_depth = 64;
   double clock_mhz = 100;  ///< clock for time and power figures, MHz, > 0 (100: the library build's default)
+  /// Control-variate compensation hardware (COMPENSATION.md): a 256-entry table written by the
+  /// host per layer, one lookup per weight (B) code entering each column, a per-column
+  /// correction register that starts the column's sums (WS) or is added as they drain (OS).
+  /// build_spec turns it on when a layer on the array asks for "mean" compensation.
+  bool compensation = false;
 };
+
+/// Bits of one compensation-table entry in the hardware: min(acc_bits, 17). Every table of the
+/// contract fits 17-bit two's complement (|t| <= max |lut - exact| < 2^16); a narrower accumulator
+/// only needs the entry modulo 2^acc_bits.
+int comp_table_bits(const ArrayParams& a);
 
 /// One multiplier the array holds (one mode), from a library record.
 struct MultiplierSpec {
@@ -78,6 +92,7 @@ struct ScheduleEntry {
   LayerShape shape;
   std::string multiplier;  ///< record name, "fp32" for host layers
   int mode = -1;
+  std::string compensation = "none";  ///< "none" or "mean" (COMPENSATION.md); "none" for host layers
 };
 
 /// Everything the emitters need.
@@ -119,6 +134,11 @@ std::vector<LayerShape> read_layer_file(const std::filesystem::path& path);
 
 /// Builds the spec from a config: modes = the default multiplier first, then the other
 /// multipliers in order of first use; the schedule maps every layer of `layers` to its mode.
+/// "layers" maps a name to a multiplier name or to {"multiplier": name, "compensation": "none" |
+/// "mean"}; the top-level "compensation" is every layer's default ("none" when absent). The
+/// array gets compensation hardware (ArrayParams::compensation) when `array` asks for it or a
+/// layer on the array (with no layer table: any non-fp32 layer or the default) uses "mean".
+/// HWG-032 for an unknown compensation value, HWG-033 for a malformed layer object.
 /// Signedness comes from the multipliers ("exact" follows them; all-exact configs use
 /// `array.is_signed`). The config's "library" is used when `library` is empty. Throws HWG codes.
 DesignSpec build_spec(const Json& config, std::filesystem::path library, const ArrayParams& array,

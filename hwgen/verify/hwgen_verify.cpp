@@ -197,7 +197,9 @@ SimReport simulate_design(const GeneratedDesign& d, const fs::path& design_dir, 
   r.build_seconds = seconds_since(t0);
 
   int64_t model_total = 0;
-  for (const auto& t : d.tests) model_total += hwgen::tile_cycles(d.spec.array, t.len) + 8;
+  for (const auto& t : d.tests) {
+    model_total += hwgen::tile_cycles(d.spec.array, t.len) + 8 + static_cast<int64_t>(t.table.size());  // + table writes
+  }
   const fs::path log = work / "sim.log";
   const int rc = run_process({(obj / "sim").string(), std::to_string(2 * model_total + 1000)},
                              {fs::absolute(design_dir / "tb"), log, {}});
@@ -321,7 +323,14 @@ SynthReport synthesize_design(const GeneratedDesign& d, const fs::path& design_d
       "\n"
       "write_json " +
       yosys_quoted(work / "design.json") +
-      "\n"
+      "\n";
+  // The compensation block, flattened on its own for its gate-level power (before the PE's
+  // hierarchy step drops it).
+  if (d.spec.array.compensation) {
+    script += "design -save mapped\nhierarchy -top axx_hw_comp\nflatten\nopt_clean\nwrite_json " +
+              yosys_quoted(work / "comp_flat.json") + "\ndesign -load mapped\n";
+  }
+  script +=
       "hierarchy -top axx_hw_pe\n"
       "flatten\nopt_clean\n"
       "write_json " +
@@ -346,9 +355,149 @@ SynthReport synthesize_design(const GeneratedDesign& d, const fs::path& design_d
   r.pe_area_um2 = pe.area;
   r.pe_cells = pe.cells;
   r.array_area_um2 = module_cost(modules, "axx_hw_array", *libp, memo).area;
+  if (d.spec.array.compensation) {
+    const ModuleCost comp = module_cost(modules, "axx_hw_comp", *libp, memo);
+    r.comp_area_um2 = comp.area;
+    r.comp_cells = comp.cells;
+  }
   r.seconds = seconds_since(t0);
   return r;
 }
+
+// ---------------------------------------------------------------------------------------------
+// power of the compensation block: its flattened netlist, 64 weight streams at once
+
+namespace {
+
+// HWV-111: a netlist the power stage reads is missing (synthesis has not run).
+[[noreturn]] void not_synthesized(const fs::path& netlist) {
+  throw Error("HWV-111",
+              fmt::format("{} does not exist: synthesize the design before estimating power", netlist.string()));
+}
+
+void compensation_power(const GeneratedDesign& d, const fs::path& design_dir, const Liberty& lib,
+                        const HwVerifyOptions& o, HwPowerReport& r) {
+  const fs::path json = fs::absolute(design_dir / "verify" / "synth" / "comp_flat.json");
+  if (!fs::exists(json)) {
+    not_synthesized(json);
+  }
+  const GateNetlist net = load_gate_module(json, "axx_hw_comp", lib);
+  const TimingReport timing = analyze_timing(net);
+  const hwgen::ArrayParams& a = d.spec.array;
+  const bool ws = a.dataflow == Dataflow::kWeightStationary;
+  const int cols = a.cols, tw = hwgen::comp_table_bits(a);
+  const size_t lanes = 64;
+  const uint64_t tmask = (uint64_t{1} << tw) - 1;
+  const uint64_t acc_mask = (uint64_t{1} << a.acc_bits) - 1;
+  const double cycle_leak_pj = net.leakage_nw * 1e-3 / a.clock_mhz;
+  const double clock_pj = clock_energy_pj(net, lib.voltage);
+  // The layer's activation histogram: the given activations, else uniform codes.
+  std::vector<double> hist(256, o.activations.empty() ? 1.0 : 0.0);
+  for (uint8_t v : o.activations) hist[v] += 1;
+  // A tile of the longest stream, and the cycles it keeps the block busy (with its start cycle).
+  const int64_t tile = hwgen::tile_cycles(a, a.stream_depth) + 1;
+  const int64_t looked_up = ws ? a.rows : a.stream_depth;  // cycles with weight rows entering
+  std::mt19937_64 rng(o.seed ^ 0x636f6d70ull);
+  auto draw = [&] { return o.weights.empty() ? static_cast<uint8_t>(rng()) : o.weights[rng() % o.weights.size()]; };
+  auto frame = [&] {
+    PortFrame f;
+    for (const char* p : {"t_wr_en", "t_wr_addr", "t_wr_data", "clr", "en"}) f.value[p].assign(lanes, 0);
+    return f;
+  };
+  for (size_t mode = 0; mode < d.spec.modes.size(); ++mode) {
+    const std::vector<int32_t> t = hwgen::compensation_table(d.spec.modes[mode].lut, hist, a.is_signed);
+    std::vector<PortFrame> frames;
+    for (int b = 0; b < 256; ++b) {
+      PortFrame f = frame();
+      f.value["t_wr_en"].assign(lanes, 1);
+      f.value["t_wr_addr"].assign(lanes, static_cast<uint64_t>(b));
+      f.value["t_wr_data"].assign(lanes, static_cast<uint64_t>(static_cast<int64_t>(t[static_cast<size_t>(b)])) & tmask);
+      frames.push_back(f);
+    }
+    const size_t written = frames.size();
+    // Tiles back to back: clear (the start cycle), weight rows looked up, the rest of the tile
+    // with the last row held; OS sums pass the output adders while the bottom row drains.
+    std::vector<std::vector<uint64_t>> w(static_cast<size_t>(cols), std::vector<uint64_t>(lanes, 0));
+    std::vector<std::vector<uint64_t>> want(static_cast<size_t>(cols), std::vector<uint64_t>(lanes, 0));
+    std::vector<size_t> check_frames;
+    while (frames.size() < written + static_cast<size_t>(o.power_cycles)) {
+      PortFrame clr = frame();
+      clr.value["clr"].assign(lanes, 1);
+      for (int c = 0; c < cols; ++c) clr.value[fmt::format("w{}", c)] = w[static_cast<size_t>(c)];
+      frames.push_back(clr);
+      for (auto& col : want) col.assign(lanes, 0);
+      for (int64_t k = 1; k < tile; ++k) {
+        PortFrame f = frame();
+        if (k <= looked_up) {
+          f.value["en"].assign(lanes, 1);
+          for (int c = 0; c < cols; ++c) {
+            for (size_t l = 0; l < lanes; ++l) {
+              w[static_cast<size_t>(c)][l] = draw();
+              want[static_cast<size_t>(c)][l] =
+                  (want[static_cast<size_t>(c)][l] -
+                   static_cast<uint64_t>(static_cast<int64_t>(t[w[static_cast<size_t>(c)][l]]))) & acc_mask;
+            }
+          }
+        }
+        for (int c = 0; c < cols; ++c) f.value[fmt::format("w{}", c)] = w[static_cast<size_t>(c)];
+        if (!ws) {
+          for (int c = 0; c < cols; ++c) {
+            std::vector<uint64_t> sv(lanes);
+            for (auto& v : sv) v = k >= tile - a.rows - 1 ? rng() & acc_mask : 0;
+            f.value[fmt::format("s{}", c)] = sv;
+          }
+        }
+        frames.push_back(f);
+      }
+      check_frames.push_back(frames.size());  // the next frame sees the tile's final correction
+    }
+    // Check the gate-level block against the golden correction of the last tile, in the cycle
+    // after it (before anything clears it); OS with zero sums, so o<c> is the correction.
+    PortFrame tail = frame();
+    if (!ws) {
+      for (int c = 0; c < cols; ++c) tail.value[fmt::format("s{}", c)].assign(lanes, 0);
+    }
+    frames.push_back(tail);
+    std::map<size_t, std::vector<std::vector<uint64_t>>> seen;
+    const CycleEnergy run = simulate_cycles(net, timing, frames, written, lib.voltage,
+                                            [&](size_t cyc, const std::vector<uint64_t>& nets) {
+                                              if (std::find(check_frames.begin(), check_frames.end(), cyc) ==
+                                                  check_frames.end())
+                                                return;
+                                              auto& cols_seen = seen[cyc];
+                                              for (int c = 0; c < cols; ++c) {
+                                                cols_seen.push_back(port_lanes(
+                                                    net, fmt::format(ws ? "corr{}" : "o{}", c), nets));
+                                              }
+                                            });
+    const auto it = seen.find(check_frames.back());
+    if (it != seen.end()) {
+      for (int c = 0; c < cols; ++c) {
+        for (size_t l = 0; l < lanes; ++l) {
+          const uint64_t got = it->second[static_cast<size_t>(c)][l] & acc_mask;
+          if (got != want[static_cast<size_t>(c)][l]) {
+            throw Error("HWV-120",
+                        fmt::format("gate-level compensation block {} disagrees with the golden correction in mode "
+                                    "{}, column {}: {:#x}, expected {:#x}; the power figures would be meaningless",
+                                    json.string(), d.spec.modes[mode].name, c, got, want[static_cast<size_t>(c)][l]));
+          }
+        }
+      }
+    }
+    const double run_cycles = static_cast<double>(frames.size() - written) * static_cast<double>(lanes);
+    std::vector<PortFrame> writes(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(written));
+    const CycleEnergy wr = simulate_cycles(net, timing, writes, 0, lib.voltage);
+    ModePower& mp = r.modes[mode];
+    mp.comp_pj_per_cycle = run.pj / run_cycles + clock_pj + cycle_leak_pj;
+    mp.comp_power_uw = mp.comp_pj_per_cycle * a.clock_mhz;
+    if (mode == 0) {
+      r.comp_table_write_pj = wr.pj / (static_cast<double>(written) * static_cast<double>(lanes)) + clock_pj +
+                              cycle_leak_pj;
+    }
+  }
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // power: cycle-by-cycle gate-level simulation of the flattened PE, 64 array positions at once
@@ -359,8 +508,7 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
   const fs::path liberty = liberty_in.empty() ? default_liberty_path() : liberty_in;
   const fs::path pe_json = fs::absolute(design_dir / "verify" / "synth" / "pe_flat.json");
   if (!fs::exists(pe_json)) {
-    throw Error("HWV-111",
-                fmt::format("{} does not exist: synthesize the design before estimating power", pe_json.string()));
+    not_synthesized(pe_json);
   }
   if (o.power_cycles < 16 || o.power_cycles > 100000) {
     throw Error("HWV-112", fmt::format("power cycles {}: must be in 16..100000", o.power_cycles));
@@ -482,14 +630,19 @@ HwPowerReport estimate_power(const GeneratedDesign& d, const fs::path& design_di
     mp.array_power_uw = mp.pe_busy_pj_per_cycle * a.clock_mhz * rows * cols;
     r.modes.push_back(mp);
   }
+  if (a.compensation) compensation_power(d, design_dir, *lib, o, r);
   double pj = 0;
-  for (const auto& e : d.spec.schedule) {
+  const std::vector<int64_t> loads = hwgen::table_load_cycles(d.spec);
+  for (size_t i = 0; i < d.spec.schedule.size(); ++i) {
+    const hwgen::ScheduleEntry& e = d.spec.schedule[i];
     if (e.mode < 0) continue;
     const hwgen::LayerEstimate est = hwgen::estimate_layer(a, e.shape);
     const double pe_cycles = static_cast<double>(rows) * cols * static_cast<double>(est.cycles);
     const ModePower& mp = r.modes[static_cast<size_t>(e.mode)];
     pj += static_cast<double>(est.macs) * mp.pe_busy_pj_per_cycle +
           (pe_cycles - static_cast<double>(est.macs)) * mp.pe_idle_pj_per_cycle;
+    pj += static_cast<double>(est.cycles) * mp.comp_pj_per_cycle +
+          static_cast<double>(loads[i]) * r.comp_table_write_pj;
   }
   r.energy_per_inference_uj = pj * 1e-6;
   r.seconds = seconds_since(t0);
@@ -532,6 +685,11 @@ Json HwVerifyReport::to_json() const {
                     {"module_area_um2", mods},
                     {"cell_mix", mix},
                     {"seconds", synth.seconds}};
+  const bool comp = synth.comp_area_um2 > 0 || power.comp_table_write_pj > 0;
+  if (comp) {
+    j["synthesis"]["comp_area_um2"] = synth.comp_area_um2;
+    j["synthesis"]["comp_cells"] = synth.comp_cells;
+  }
   Json modes = Json::array();
   for (const auto& m : power.modes) {
     modes.push_back({{"multiplier", m.multiplier},
@@ -539,11 +697,16 @@ Json HwVerifyReport::to_json() const {
                      {"pe_idle_pj_per_cycle", m.pe_idle_pj_per_cycle},
                      {"array_power_uw", m.array_power_uw},
                      {"toggles_per_pe_cycle", m.toggles_per_cycle}});
+    if (comp) {
+      modes.back()["comp_pj_per_cycle"] = m.comp_pj_per_cycle;
+      modes.back()["comp_power_uw"] = m.comp_power_uw;
+    }
   }
   j["power"] = {{"modes", modes},
                 {"pe_leakage_uw", power.pe_leakage_uw},
                 {"energy_per_inference_uj", power.energy_per_inference_uj},
                 {"seconds", power.seconds}};
+  if (comp) j["power"]["comp_table_write_pj"] = power.comp_table_write_pj;
   Json secs = Json::object();
   for (const auto& [k, v] : seconds) secs[k] = v;
   j["seconds"] = secs;

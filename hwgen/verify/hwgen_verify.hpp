@@ -21,6 +21,10 @@
 //               PEs busy every cycle; energy per inference charges each layer's useful MACs at
 //               the busy energy of its mode and the remaining PE-cycles at the idle energy.
 //               Controller, skew and de-skew registers are not in the power figure (their area is).
+//               With compensation, the flattened axx_hw_comp is simulated the same way (64 lanes =
+//               64 weight streams): the table written entry by entry, then tiles back to back
+//               (clear, the tile's weight rows looked up, the rest of the tile idle; OS sums
+//               passing its output adders while draining) under each mode's real table.
 //
 // Errors: "HWV-101" lint warnings (lists them), "HWV-102" simulation mismatch (the first
 // differing words), "HWV-103" cycle count differs from the model, "HWV-104" Verilator failed on
@@ -28,7 +32,8 @@
 // not finish, "HWV-109" Yosys synthesis failed (exit status, log path, last lines), "HWV-110" a
 // synthesized cell is neither a library cell nor a module, "HWV-111" power before synthesis,
 // "HWV-112" power cycles out of range, "HWV-113" the PE netlist lacks its sum port, "HWV-105"
-// the gate-level PE disagrees with the golden arithmetic. The PE netlist's own errors are
+// the gate-level PE disagrees with the golden arithmetic, "HWV-120" the gate-level compensation
+// block's correction disagrees with the golden correction. The PE netlist's own errors are
 // gate_netlist's "NET-*".
 #pragma once
 
@@ -87,6 +92,8 @@ struct SynthReport {
   double pe_area_um2 = 0;  ///< one PE
   int64_t pe_cells = 0;
   double array_area_um2 = 0;                      ///< axx_hw_array (rows·cols PEs)
+  double comp_area_um2 = 0;  ///< the compensation block axx_hw_comp (0 without compensation)
+  int64_t comp_cells = 0;
   std::map<std::string, double> module_area_um2;  ///< per generated module (one instance)
   std::map<std::string, int64_t> cell_mix;        ///< cell type -> count, whole design
   double seconds = 0;
@@ -98,12 +105,19 @@ struct ModePower {
   double pe_idle_pj_per_cycle = 0;  ///< one PE with no valid operand (clock + leakage)
   double array_power_uw = 0;        ///< rows·cols PEs busy at the clock
   double toggles_per_cycle = 0;     ///< net toggles per PE per busy cycle
+  /// With compensation: the axx_hw_comp block per cycle while tiles run back to back (its
+  /// lookups and corrections under this mode's table, clock and leakage), and at the clock.
+  double comp_pj_per_cycle = 0;
+  double comp_power_uw = 0;
 };
 
 struct HwPowerReport {
   std::vector<ModePower> modes;
   double pe_leakage_uw = 0;
-  double energy_per_inference_uj = 0;  ///< PE array, for the spec's schedule (0 when no schedule)
+  double comp_table_write_pj = 0;  ///< with compensation: writing one table entry (one cycle of the block)
+  /// PE array (and, with compensation, the compensation block every cycle of an on-array layer
+  /// plus its table writes), for the spec's schedule (0 when no schedule)
+  double energy_per_inference_uj = 0;
   double seconds = 0;
 };
 

@@ -400,3 +400,244 @@ TEST_F(HwgenTest, SharedAndClashingSourcesAreCopiedOnceEach) {
 
 }  // namespace
 }  // namespace axx::hwgen
+
+// ---------------------------------------------------------------------------------------------
+// Control-variate compensation (COMPENSATION.md)
+
+namespace axx::hwgen {
+namespace {
+
+std::vector<int32_t> exact_lut(bool is_signed) {
+  std::vector<int32_t> lut(65536);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b)
+      lut[static_cast<size_t>(a * 256 + b)] = is_signed ? static_cast<int8_t>(a) * static_cast<int8_t>(b) : a * b;
+  return lut;
+}
+
+TEST(CompensationGolden, SubtractsTheTablePerColumnAndIsLinearInK) {
+  std::vector<int32_t> lut = exact_lut(true);
+  for (size_t i = 0; i < lut.size(); i += 3) lut[i] += 5;  // an error of +5 on every third product
+  std::vector<int32_t> t(256);
+  for (int b = 0; b < 256; ++b) t[static_cast<size_t>(b)] = (b * 37) % 201 - 100;
+  const int m = 3, k = 8, n = 4;
+  std::vector<uint8_t> A(m * k), W(k * n);
+  for (size_t i = 0; i < A.size(); ++i) A[i] = static_cast<uint8_t>(i * 53 + 7);
+  for (size_t i = 0; i < W.size(); ++i) W[i] = static_cast<uint8_t>(i * 29 + 101);
+  const auto plain = lut_gemm(lut, A, W, m, k, n, 32, true);
+  const auto comp = lut_gemm_compensated(lut, t, A, W, m, k, n, 32, true);
+  const auto corr = compensation_correction(t, W, k, n);
+  for (int j = 0; j < n; ++j) {
+    int64_t c = 0;
+    for (int q = 0; q < k; ++q) c -= t[W[static_cast<size_t>(q * n + j)]];
+    EXPECT_EQ(corr[static_cast<size_t>(j)], c);
+    for (int i = 0; i < m; ++i) EXPECT_EQ(comp[static_cast<size_t>(i * n + j)], plain[static_cast<size_t>(i * n + j)] + c);
+  }
+  // Two K-halves (as two K-tiles of the array) add up to the whole.
+  std::vector<uint8_t> A0, A1, W0(W.begin(), W.begin() + 4 * n), W1(W.begin() + 4 * n, W.end());
+  for (int i = 0; i < m; ++i) {
+    A0.insert(A0.end(), A.begin() + i * k, A.begin() + i * k + 4);
+    A1.insert(A1.end(), A.begin() + i * k + 4, A.begin() + (i + 1) * k);
+  }
+  const auto h0 = lut_gemm_compensated(lut, t, A0, W0, m, 4, n, 32, true);
+  const auto h1 = lut_gemm_compensated(lut, t, A1, W1, m, 4, n, 32, true);
+  for (size_t i = 0; i < comp.size(); ++i) EXPECT_EQ(h0[i] + h1[i], comp[i]);
+  // Empty table: plain LUT-GEMM; narrow accumulators wrap the corrected sum.
+  EXPECT_EQ(lut_gemm_compensated(lut, {}, A, W, m, k, n, 32, true), plain);
+  const auto narrow = lut_gemm_compensated(lut, t, A, W, m, k, n, 17, true);
+  for (size_t i = 0; i < comp.size(); ++i) EXPECT_EQ(narrow[i], wrap_to_bits(comp[i], 17, true));
+}
+
+TEST(CompensationGolden, TableFollowsTheContract) {
+  // Exact multiplier: no error, t = 0 under any histogram.
+  std::vector<double> hist(256, 0.0);
+  hist[3] = 5;
+  hist[200] = 1;
+  for (int32_t v : compensation_table(exact_lut(false), hist, false)) EXPECT_EQ(v, 0);
+  // lut = exact + a: eps(a, b) = a; with p = {a=2: 0.5, a=5: 0.5} the mean is 3.5 -> llround 4.
+  std::vector<int32_t> lut = exact_lut(false);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) lut[static_cast<size_t>(a * 256 + b)] += a;
+  std::fill(hist.begin(), hist.end(), 0.0);
+  hist[2] = 7;
+  hist[5] = 7;
+  for (int32_t v : compensation_table(lut, hist, false)) EXPECT_EQ(v, 4);
+  // Negative halves round away from zero: eps = -a -> -3.5 -> -4.
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) lut[static_cast<size_t>(a * 256 + b)] -= 2 * a;
+  for (int32_t v : compensation_table(lut, hist, false)) EXPECT_EQ(v, -4);
+  // An empty histogram gives no correction.
+  for (int32_t v : compensation_table(lut, std::vector<double>(256, 0.0), false)) EXPECT_EQ(v, 0);
+}
+
+TEST(CompensationGolden, TablesOfTheWrongSizeOrRangeAreRejected) {
+  auto code = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return std::string("none");
+  };
+  const std::vector<int32_t> lut = exact_lut(true);
+  EXPECT_EQ(code([&] { lut_gemm_compensated(lut, std::vector<int32_t>(255, 0), {1}, {1}, 1, 1, 1, 32, true); }),
+            "HWG-030");
+  std::vector<int32_t> t(256, 0);
+  t[9] = 65536;
+  EXPECT_EQ(code([&] { check_compensation_table(t); }), "HWG-031");
+  t[9] = -65537;
+  EXPECT_EQ(code([&] { check_compensation_table(t); }), "HWG-031");
+  t[9] = -65536;
+  EXPECT_EQ(code([&] { check_compensation_table(t); }), "none");
+}
+
+}  // namespace
+
+TEST_F(HwgenTest, ConfigCompensationKeysInBothLayerForms) {
+  // Old form, no compensation key: no compensation hardware, every layer "none".
+  const DesignSpec off = spec({"bam_s8_v4", "drum_s8_k4"}, params(2, 2));
+  EXPECT_FALSE(off.array.compensation);
+  for (const auto& e : off.schedule) EXPECT_EQ(e.compensation, "none");
+  // Object form on one layer.
+  Json cfg = test::test_config({"bam_s8_v4", "drum_s8_k4", "fp32"});
+  cfg["layers"]["layer1"] = Json{{"multiplier", "drum_s8_k4"}, {"compensation", "mean"}};
+  DesignSpec s = build_spec(cfg, *lib_, params(2, 2), test::test_layers(), "test");
+  EXPECT_TRUE(s.array.compensation);
+  EXPECT_EQ(s.schedule[0].compensation, "none");
+  EXPECT_EQ(s.schedule[1].compensation, "mean");
+  EXPECT_EQ(s.schedule[1].multiplier, "drum_s8_k4");
+  EXPECT_EQ(s.schedule[2].compensation, "none");  // fp32: on the host
+  // Top-level default, overridden per layer; an object without "compensation" takes the default.
+  cfg["compensation"] = "mean";
+  cfg["layers"]["layer1"] = Json{{"multiplier", "drum_s8_k4"}, {"compensation", "none"}};
+  cfg["layers"]["layer0"] = Json{{"multiplier", "bam_s8_v4"}};
+  s = build_spec(cfg, *lib_, params(2, 2), test::test_layers(), "test");
+  EXPECT_TRUE(s.array.compensation);
+  EXPECT_EQ(s.schedule[0].compensation, "mean");
+  EXPECT_EQ(s.schedule[1].compensation, "none");
+  EXPECT_EQ(s.schedule[3].compensation, "mean");  // the default multiplier, the default compensation
+  // "mean" only on host (fp32) layers builds no hardware; the array parameter forces it.
+  Json host = test::test_config({"fp32"}, "fp32");
+  host["layers"]["layer0"] = Json{{"multiplier", "fp32"}, {"compensation", "mean"}};
+  host["layers"]["layer1"] = "bam_s8_v4";
+  EXPECT_FALSE(build_spec(host, *lib_, params(2, 2), test::test_layers(), "test").array.compensation);
+  ArrayParams forced = params(2, 2);
+  forced.compensation = true;
+  EXPECT_TRUE(build_spec(test::test_config({"bam_s8_v4"}), *lib_, forced, test::test_layers(), "test")
+                  .array.compensation);
+  // Without a layer table the config alone decides.
+  EXPECT_TRUE(build_spec(cfg, *lib_, params(2, 2), {}, "").array.compensation);
+}
+
+TEST_F(HwgenTest, BadCompensationConfigsAreHwgErrors) {
+  auto with = [&](const std::function<void(Json&)>& edit) {
+    Json cfg = test::test_config({"bam_s8_v4"});
+    edit(cfg);
+    return code_of([&] { build_spec(cfg, *lib_, params(2, 2), test::test_layers(), "test"); });
+  };
+  EXPECT_EQ(with([](Json& c) { c["compensation"] = "median"; }), "HWG-032");
+  EXPECT_EQ(with([](Json& c) { c["compensation"] = 1; }), "HWG-032");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = Json{{"multiplier", "bam_s8_v4"}, {"compensation", "MEAN"}}; }),
+            "HWG-032");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = Json{{"compensation", "mean"}}; }), "HWG-033");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = Json{{"multiplier", 3}}; }), "HWG-033");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = Json{{"multiplier", "bam_s8_v4"}, {"comp", "mean"}}; }),
+            "HWG-033");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = 5; }), "HWG-013");
+  EXPECT_EQ(with([](Json& c) { c["layers"]["layer0"] = Json{{"multiplier", "nope"}}; }), "HWG-004");
+  try {
+    Json cfg = test::test_config({"bam_s8_v4"});
+    cfg["layers"]["layer2"] = Json{{"multiplier", "bam_s8_v4"}, {"compensation", "avg"}};
+    build_spec(cfg, *lib_, params(2, 2), test::test_layers(), "test");
+    FAIL();
+  } catch (const Error& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("layer2"), std::string::npos) << w;
+    EXPECT_NE(w.find("\"mean\""), std::string::npos) << w;
+    EXPECT_EQ(w.find("--"), std::string::npos) << w;
+  }
+}
+
+// Without compensation nothing changes: "compensation": "none" (either form) generates exactly
+// the bytes of a config without the keys. With it, only the blocks it touches change, and the
+// folder describes the table port.
+TEST_F(HwgenTest, CompensationNoneIsByteIdenticalAndMeanAddsTheBlock) {
+  for (Dataflow df : {Dataflow::kWeightStationary, Dataflow::kOutputStationary}) {
+    const GeneratedDesign base = generate_design(spec({"bam_s8_v4"}, params(2, 3, df)));
+    Json cfg = test::test_config({"bam_s8_v4"});
+    cfg["compensation"] = "none";
+    cfg["layers"]["layer0"] = Json{{"multiplier", "bam_s8_v4"}, {"compensation", "none"}};
+    const GeneratedDesign none = generate_design(build_spec(cfg, *lib_, params(2, 3, df), test::test_layers(), "test"));
+    ASSERT_EQ(base.files.size(), none.files.size());
+    for (size_t i = 0; i < base.files.size(); ++i) {
+      EXPECT_EQ(base.files[i].path, none.files[i].path);
+      EXPECT_EQ(base.files[i].text, none.files[i].text) << base.files[i].path;
+    }
+    EXPECT_FALSE(none.manifest["parameters"].contains("compensation"));
+    EXPECT_FALSE(none.manifest.contains("compensation"));
+
+    cfg["layers"]["layer0"]["compensation"] = "mean";
+    const GeneratedDesign mean = generate_design(build_spec(cfg, *lib_, params(2, 3, df), test::test_layers(), "test"));
+    auto text = [&](const GeneratedDesign& d, const std::string& path) {
+      for (const auto& f : d.files)
+        if (f.path == path) return f.text;
+      return std::string("<missing>");
+    };
+    EXPECT_NE(text(mean, "rtl/axx_hw_comp.v"), "<missing>");
+    EXPECT_EQ(text(base, "rtl/axx_hw_comp.v"), "<missing>");
+    EXPECT_NE(text(mean, "rtl/axx_hw_top.v").find("t_wr_data"), std::string::npos);
+    EXPECT_NE(text(mean, "tb/t.hex"), "<missing>");
+    EXPECT_NE(text(mean, "axx_hw.h").find("#define AXX_HW_COMP_TABLE_BITS 17"), std::string::npos);
+    EXPECT_NE(text(mean, "axx_hw.h").find("{\"layer0\", 1, 5, 6, 7, 1, 1}"), std::string::npos)
+        << text(mean, "axx_hw.h");
+    EXPECT_NE(text(mean, "files.f").find("rtl/axx_hw_comp.v\nrtl/axx_hw_top.v"), std::string::npos);
+    // The PE and controller do not change.
+    EXPECT_EQ(text(mean, "rtl/axx_hw_ctrl.v").substr(text(mean, "rtl/axx_hw_ctrl.v").find("module")),
+              text(base, "rtl/axx_hw_ctrl.v").substr(text(base, "rtl/axx_hw_ctrl.v").find("module")));
+    EXPECT_EQ(text(mean, "rtl/axx_hw_pe.v").substr(text(mean, "rtl/axx_hw_pe.v").find("module")),
+              text(base, "rtl/axx_hw_pe.v").substr(text(base, "rtl/axx_hw_pe.v").find("module")));
+    const Json& m = mean.manifest;
+    EXPECT_EQ(m["parameters"]["compensation"], true);
+    EXPECT_EQ(m["compensation"]["table_entries"], 256);
+    EXPECT_EQ(m["compensation"]["table_bits"], 17);
+    EXPECT_TRUE(m["compensation"]["ports"].contains("t_wr_addr"));
+    EXPECT_EQ(m["schedule"]["layers"][0]["compensation"], "mean");
+    EXPECT_EQ(m["schedule"]["layers"][0]["table_load_cycles"], 256);
+    EXPECT_EQ(m["schedule"]["layers"][1]["table_load_cycles"], 256);  // "none" needs a zero table first
+    EXPECT_EQ(m["schedule"]["layers"][2]["table_load_cycles"], 0);    // ... which stays
+    EXPECT_EQ(m["schedule"]["total"]["cycles"].get<int64_t>(),
+              base.manifest["schedule"]["total"]["cycles"].get<int64_t>() + 512);
+    // Same operands as without compensation, every tile with its table and compensated result.
+    ASSERT_EQ(mean.tests.size(), base.tests.size());
+    for (size_t i = 0; i < mean.tests.size(); ++i) {
+      const TileTest& t = mean.tests[i];
+      EXPECT_EQ(t.a, base.tests[i].a);
+      EXPECT_EQ(t.w, base.tests[i].w);
+      ASSERT_EQ(t.table.size(), 256u);
+      const bool ws = df == Dataflow::kWeightStationary;
+      const int mm = ws ? t.len : 2, k = ws ? 2 : t.len;
+      EXPECT_EQ(t.expected, lut_gemm_compensated(mean.spec.modes[static_cast<size_t>(t.mode)].lut, t.table, t.a, t.w,
+                                                 mm, k, 3, 32, true));
+    }
+    // Tile 0 of a mode holds its real table (exact mode: zeros), tile 1 the extremes.
+    for (int32_t v : mean.tests[0].table) EXPECT_EQ(v, 0);
+    EXPECT_EQ(mean.tests[1].table[0], -65536);
+    EXPECT_EQ(mean.tests[1].table[1], 65535);
+  }
+}
+
+TEST_F(HwgenTest, NarrowAccumulatorsKeepTheTableModuloTheirWidth) {
+  ArrayParams a = params(1, 2, Dataflow::kWeightStationary, 16, 4);
+  a.compensation = true;
+  const DesignSpec s = build_spec(test::test_config({"bam_s8_v4"}), *lib_, a, {}, "");
+  EXPECT_EQ(comp_table_bits(s.array), 16);
+  const GeneratedDesign d = generate_design(s);
+  for (const auto& f : d.files) {
+    if (f.path == "rtl/axx_hw_comp.v") {
+      EXPECT_NE(f.text.find("reg [15:0] tbl [0:255]"), std::string::npos) << f.text;
+    }
+    if (f.path == "tb/t.hex") EXPECT_EQ(f.text.substr(0, 5), "0000\n");  // 4 hex digits an entry
+  }
+}
+
+}  // namespace axx::hwgen

@@ -4,6 +4,7 @@
 // compile dominates the run time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -43,6 +44,7 @@ struct Case {
   Dataflow dataflow;
   std::vector<std::string> approx;  // besides the exact default
   int acc_bits, depth;
+  bool compensation = false;  // the per-column correction hardware (COMPENSATION.md)
 };
 
 hwgen::GeneratedDesign make_design(const Case& c, const fs::path& out, int tests_per_mode = 2) {
@@ -52,8 +54,10 @@ hwgen::GeneratedDesign make_design(const Case& c, const fs::path& out, int tests
   a.dataflow = c.dataflow;
   a.acc_bits = c.acc_bits;
   a.stream_depth = c.depth;
+  a.compensation = c.compensation;
   const hwgen::DesignSpec spec =
-      hwgen::build_spec(test::test_config(c.approx), lib_dir(), a, test::test_layers(), "test");
+      hwgen::build_spec(test::test_config(c.approx), lib_dir(), a,
+                        c.acc_bits < 20 ? std::vector<hwgen::LayerShape>{} : test::test_layers(), "test");
   hwgen::GenerateOptions g;
   g.tests_per_mode = tests_per_mode;
   hwgen::GeneratedDesign d = hwgen::generate_design(spec, g);
@@ -90,7 +94,15 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"os1x1_unsigned", 1, 1, Dataflow::kOutputStationary, {"mitchell_u8_w4"}, 20, 8},
                       Case{"ws2x3_unsigned", 2, 3, Dataflow::kWeightStationary, {"mitchell_u8_w4", "etm_u8_l2"}, 20, 5},
                       Case{"os3x2_signed", 3, 2, Dataflow::kOutputStationary, {"bam_s8_v4"}, 20, 6},
-                      Case{"ws4x4_signed", 4, 4, Dataflow::kWeightStationary, {"drum_s8_k4"}, 32, 8}),
+                      Case{"ws4x4_signed", 4, 4, Dataflow::kWeightStationary, {"drum_s8_k4"}, 32, 8},
+                      // With compensation: random, extreme and real tables, every mode, both dataflows,
+                      // a 16-bit accumulator (table entries kept modulo 2^16).
+                      Case{"ws2x3_comp_signed", 2, 3, Dataflow::kWeightStationary, {"bam_s8_v4", "drum_s8_k4"}, 32,
+                           5, true},
+                      Case{"os3x2_comp_unsigned", 3, 2, Dataflow::kOutputStationary, {"mitchell_u8_w4", "etm_u8_l2"},
+                           20, 6, true},
+                      Case{"ws1x2_comp_acc16", 1, 2, Dataflow::kWeightStationary, {"bam_s8_v4"}, 16, 4, true},
+                      Case{"os2x1_comp_acc17", 2, 1, Dataflow::kOutputStationary, {"drum_s8_k4"}, 17, 2, true}),
     [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
 TEST(HwgenVerify, SynthesisAndPowerPerMode) {
@@ -134,6 +146,65 @@ TEST(HwgenVerify, SynthesisAndPowerPerMode) {
   EXPECT_GT(r.synth.pe_area_um2, r1.synth.pe_area_um2);
   fs::remove_all(out);
   fs::remove_all(out1);
+}
+
+// Compensation's cost enters the reports: the block's area is part of the design's, its power
+// (checked against the golden correction at gate level on the way) and table writes part of
+// the energy per inference; the PE is unchanged.
+TEST(HwgenVerify, CompensationEntersAreaAndPower) {
+  for (Dataflow df : {Dataflow::kWeightStationary, Dataflow::kOutputStationary}) {
+    const bool ws = df == Dataflow::kWeightStationary;
+    const Case off{ws ? "ws_nocomp" : "os_nocomp", 2, 2, df, {"bam_s8_v4"}, 20, 4};
+    Case on = off;
+    on.name = ws ? "ws_comp" : "os_comp";
+    on.compensation = true;
+    const fs::path out0 = fs::temp_directory_path() / ("axx-hwgen-" + off.name + "-" + std::to_string(::getpid()));
+    const fs::path out1 = fs::temp_directory_path() / ("axx-hwgen-" + on.name + "-" + std::to_string(::getpid()));
+    const hwgen::GeneratedDesign d0 = make_design(off, out0, 1), d1 = make_design(on, out1, 1);
+    HwVerifyOptions o;
+    o.lint = false;
+    o.simulate = false;
+    o.power_cycles = 64;
+    const HwVerifyReport r0 = verify_design(d0, out0, o), r1 = verify_design(d1, out1, o);
+    EXPECT_EQ(r0.synth.comp_area_um2, 0);
+    EXPECT_GT(r1.synth.comp_area_um2, 0);
+    EXPECT_EQ(r1.synth.module_area_um2.at("axx_hw_comp"), r1.synth.comp_area_um2);
+    EXPECT_GT(r1.synth.area_um2, r0.synth.area_um2 + 0.9 * r1.synth.comp_area_um2);
+    ASSERT_EQ(r1.power.modes.size(), 2u);
+    for (size_t m = 0; m < 2; ++m) {
+      EXPECT_EQ(r0.power.modes[m].comp_power_uw, 0);
+      EXPECT_GT(r1.power.modes[m].comp_pj_per_cycle, 0);
+      EXPECT_NEAR(r1.power.modes[m].comp_power_uw, r1.power.modes[m].comp_pj_per_cycle * 100, 1e-9);
+    }
+    EXPECT_GT(r1.power.comp_table_write_pj, 0);
+    EXPECT_GT(r1.power.energy_per_inference_uj, r0.power.energy_per_inference_uj);
+    const Json j = r1.to_json();
+    EXPECT_TRUE(j["synthesis"].contains("comp_area_um2"));
+    EXPECT_FALSE(r0.to_json()["synthesis"].contains("comp_area_um2"));
+    fs::remove_all(out0);
+    fs::remove_all(out1);
+  }
+}
+
+// A wrong table is caught: the testbench writes another table than the expectations were
+// computed with, and the simulation reports mismatches.
+TEST(HwgenVerify, TestbenchCatchesAWrongCompensationTable) {
+  Case c{"ws2x2_badtable", 2, 2, Dataflow::kWeightStationary, {}, 20, 3};
+  c.compensation = true;
+  const fs::path out = fs::temp_directory_path() / ("axx-hwgen-badtable-" + std::to_string(::getpid()));
+  const hwgen::GeneratedDesign d = make_design(c, out, 1);
+  std::string t = read_file(out / "tb" / "t.hex");
+  ASSERT_EQ(std::count(t.begin(), t.end(), '\n'), 256);
+  std::string other;
+  for (int b = 0; b < 256; ++b) other += "00007\n";  // t = 7 for every code: the real exact table is 0
+  write_file_atomic(out / "tb" / "t.hex", other);
+  try {
+    simulate_design(d, out, 1);
+    FAIL() << "the wrong table was not detected";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "HWV-102") << e.what();
+  }
+  fs::remove_all(out);
 }
 
 // The design folder alone lints and synthesizes: copied to a fresh place, with the original
