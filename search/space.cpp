@@ -121,10 +121,12 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
       if (opts.prune && c.mult != exact) {
         for (const Candidate& o : all) {
           if (&o == &c) continue;
-          const bool le = o.power_share <= c.power_share && metric(o) <= metric(c);
+          const bool le = o.power_share <= c.power_share && metric(o) <= metric(c) &&
+                          (!opts.bias_aware || std::fabs(o.bias) <= std::fabs(c.bias));
           const bool lt = o.power_share < c.power_share || metric(o) < metric(c);
           // Exact ties: keep the first in library order only.
-          const bool tie_first = o.power_share == c.power_share && metric(o) == metric(c) && o.mult < c.mult;
+          const bool tie_first = o.power_share == c.power_share && metric(o) == metric(c) && o.mult < c.mult &&
+                                 (!opts.bias_aware || std::fabs(o.bias) == std::fabs(c.bias));
           if ((le && lt) || tie_first) {
             dominated = true;
             break;

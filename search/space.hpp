@@ -40,6 +40,10 @@ struct SpaceOptions {
   /// After pruning, keep at most this many candidates per layer (exact included), chosen evenly
   /// along the layer's front; 0 = no cap. Range 0 or ≥ 2.
   int max_candidates = 0;
+  /// Prune on bias too: a candidate is dominated only by one that is also no more biased (|bias|
+  /// under the layer's operands), so designs whose error does not accumulate along the network
+  /// (unbiased ones) survive next to cheaper biased ones whose single-layer drop looks as small.
+  bool bias_aware = false;
 };
 
 struct Candidate {
