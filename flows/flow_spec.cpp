@@ -81,8 +81,10 @@ const std::vector<FlowKey>& flow_keys() {
       integer("search", "batch", 4, 1, 4096, "configurations per evaluation round"),
 
       integer("finetune", "points", 2, 0, 100,
-              "front points fine-tuned: the cheapest within max_drop, then the cheapest overall, ..."),
+              "front points fine-tuned: the cheapest within window, and the cheapest already within max_drop"),
       number("finetune", "max_drop", 0.01, 0, 1, "accuracy drop allowed against exact 8-bit (fraction)"),
+      number("finetune", "window", 0.03, 0, 1,
+             "drop against exact 8-bit before fine-tuning of the points worth fine-tuning (fraction; at least max_drop)"),
       integer("finetune", "steps", 300, 1, 1e9, "optimizer steps of approximation-aware fine-tuning"),
       number("finetune", "lr", 1e-4, 1e-9, 10, "fine-tuning learning rate (cosine to lr/100)"),
       integer("finetune", "train_limit", 0, 0, 1e9, "training images (0 = all)"),
