@@ -58,6 +58,14 @@ void add_flow_commands(CLI::App& app) {
     }
     const auto report = r.dir / "report" / "report.html";
     if (std::filesystem::exists(report)) std::cout << fmt::format("report: {}\n", report.string());
+    // The result in one line, so a user sees it without opening the report.
+    const auto report_json = r.dir / "report" / "report.json";
+    if (std::filesystem::exists(report_json)) {
+      const Json h = read_json_file(report_json).value("headline", Json(nullptr));
+      std::cout << (h.is_null() ? std::string("headline: no fine-tuned point within [finetune] max_drop of exact 8-bit")
+                                : "headline: " + flows::headline_line(h))
+                << "\n";
+    }
   });
 
   auto check_file = std::make_shared<std::string>();

@@ -85,8 +85,10 @@ const std::vector<FlowKey>& flow_keys() {
           {"none", "mean"}),
 
       integer("finetune", "points", 2, 0, 100,
-              "front points fine-tuned: the cheapest within max_drop, then the cheapest overall, ..."),
+              "front points fine-tuned: the cheapest within window, and the cheapest already within max_drop"),
       number("finetune", "max_drop", 0.01, 0, 1, "accuracy drop allowed against exact 8-bit (fraction)"),
+      number("finetune", "window", 0.03, 0, 1,
+             "drop against exact 8-bit before fine-tuning of the points worth fine-tuning (fraction; at least max_drop)"),
       integer("finetune", "steps", 300, 1, 1e9, "optimizer steps of approximation-aware fine-tuning"),
       str("finetune", "gradient", "ste",
           "backward of the approximate products: ste (straight-through) or lut (the table's finite differences)",

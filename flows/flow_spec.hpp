@@ -11,7 +11,7 @@
 //   [calibrate]   method, percentile, images
 //   [sensitivity] multipliers, images
 //   [search]      algo, budget, seed, compare, eval_images, batch, compensation
-//   [finetune]    points, max_drop, steps, lr, train_limit, compensation, gradient
+//   [finetune]    points, max_drop, window, steps, lr, train_limit, compensation, gradient
 //   [hwgen]       rows, cols, dataflow, verify
 //   [report]      title
 //

@@ -39,9 +39,16 @@ std::vector<std::string> model_args(const StageContext& ctx);
 std::vector<std::string> calibration_args(const StageContext& ctx, const std::string& images_flag = "--calib-images",
                                          const std::string& seed_flag = "--data-seed");
 /// The finetune stage's choice among front points (power ascending, each with "index",
-/// "power_rel", "test_accuracy"): the cheapest within max_drop of exact8, the cheapest of all,
-/// then the next cheapest, up to count, without repeats and never the all-exact point.
-std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, size_t count);
+/// "power_rel", "test_accuracy"), never the all-exact point and never a point below the window:
+/// the cheapest points within `window` of exact8 before fine-tuning (fine-tuning is expected to
+/// win back up to window − max_drop: these are the points predicted to land within max_drop
+/// after it), cheapest first, with the cheapest point already within max_drop kept as the last
+/// pick (the safe design), up to count. A window below max_drop counts as max_drop.
+std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, double window,
+                                size_t count);
+/// The flow's result in one line (energy saved, top-1 before and after fine-tuning, exact 8-bit),
+/// from a finetune/report "headline" object; "" when it is null.
+std::string headline_line(const Json& headline);
 /// SHA-256 of a file, or of every regular file below a folder (names and contents, sorted);
 /// "" for an empty path; "missing" when it does not exist.
 std::string content_hash(const std::filesystem::path& path);

@@ -1,9 +1,10 @@
 // Flow stage "finetune": approximation-aware retraining (`transaxx finetune`, straight-through
-// estimator, or LUT gradients with [finetune] gradient = "lut") of the chosen front points.
-// Chosen, in order: the cheapest point whose accuracy is
-// within [finetune] max_drop of exact 8-bit, then the cheapest point of all, then the next
-// cheapest — the ones where fine-tuning has something to win back. Points come from the
-// combined front of the search and its baselines (all measured the same way).
+// estimator, or LUT gradients with [finetune] gradient = "lut") of the chosen front points: the
+// cheapest ones within [finetune] window of exact 8-bit before fine-tuning (those fine-tuning is
+// expected to bring within max_drop), and the cheapest one already within max_drop; never a point
+// below the window. Points come from the combined front of the search and its baselines (all
+// measured the same way). The headline is the cheapest fine-tuned point measured within max_drop
+// after fine-tuning.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -50,28 +51,46 @@ std::vector<Json> front_points(const Json& search) {
 
 }  // namespace
 
-std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, size_t count) {
-  std::vector<Json> approx;
+std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, double window,
+                                size_t count) {
+  window = std::max(window, max_drop);
+  std::vector<Json> in_window;
+  const Json* safe = nullptr;
   for (const auto& p : front) {
-    if (p.at("power_rel").get<double>() < 1.0 - 1e-9) approx.push_back(p);
+    if (!(p.at("power_rel").get<double>() < 1.0 - 1e-9)) continue;
+    const double acc = p.at("test_accuracy").get<double>();
+    if (acc < exact8 - window) continue;
+    in_window.push_back(p);
+    if (!safe && acc >= exact8 - max_drop) safe = &p;
   }
   std::vector<Json> chosen;
-  auto take = [&](const Json& p) {
-    if (chosen.size() >= count) return;
-    for (const auto& c : chosen) {
-      if (c["index"] == p["index"]) return;
-    }
+  if (count == 0) return chosen;
+  const bool safe_is_cheap = safe && !in_window.empty() && in_window.front()["index"] == (*safe)["index"];
+  const size_t free_slots = safe && !safe_is_cheap ? count - 1 : count;
+  for (const auto& p : in_window) {
+    if (chosen.size() >= free_slots) break;
+    if (safe && p["index"] == (*safe)["index"]) continue;
     chosen.push_back(p);
-  };
-  for (const auto& p : approx) {
-    if (p.at("test_accuracy").get<double>() >= exact8 - max_drop) {
-      take(p);
-      break;
-    }
   }
-  if (!approx.empty()) take(approx.front());
-  for (const auto& p : approx) take(p);
+  if (safe) {
+    // Safe design last unless it is itself the cheapest in the window (then first).
+    if (safe_is_cheap)
+      chosen.insert(chosen.begin(), *safe);
+    else
+      chosen.push_back(*safe);
+  }
+  while (chosen.size() > count) chosen.pop_back();
   return chosen;
+}
+
+std::string headline_line(const Json& h) {
+  if (h.is_null()) return "";
+  const double saved = 100.0 * (1.0 - h.at("power_rel").get<double>());
+  return fmt::format("{:.1f} % of the multiplier energy saved at {:.2f} % top-1 after fine-tuning ({:.2f} % before; "
+                     "exact 8-bit {:.2f} %, {:+.2f} pt)",
+                     saved, 100.0 * h.at("after_top1").get<double>(), 100.0 * h.at("before_top1").get<double>(),
+                     100.0 * h.at("exact8_top1").get<double>(),
+                     100.0 * (h.at("after_top1").get<double>() - h.at("exact8_top1").get<double>()));
 }
 
 StageDef finetune_stage() {
@@ -92,8 +111,9 @@ StageDef finetune_stage() {
     const Json& c = ctx.spec().table("finetune");
     const double exact8 = ctx.outputs_of("calibrate").at("exact8_top1").get<double>();
     const std::vector<Json> front = front_points(ctx.outputs_of("search"));
+    const double max_drop = c.at("max_drop").get<double>();
     std::vector<Json> chosen =
-        choose_points(front, exact8, c.at("max_drop").get<double>(), size_t(c.at("points").get<int64_t>()));
+        choose_points(front, exact8, max_drop, c.at("window").get<double>(), size_t(c.at("points").get<int64_t>()));
     Json points = Json::array();
     for (size_t k = 0; k < chosen.size(); ++k) {
       Json p = chosen[k];
@@ -130,14 +150,38 @@ StageDef finetune_stage() {
                         {"gradient", gradient},
                         {"model", (dir / "model.safetensors").string()}});
     }
-    // The design point for the hardware: the first chosen one, else the cheapest of the front.
-    Json hw = nullptr;
-    if (!points.empty()) {
-      hw = points[0].at("config");
-    } else if (!front.empty()) {
-      hw = front.front().at("config");
+    // The headline: the cheapest fine-tuned point measured within max_drop (after fine-tuning, or
+    // before when fine-tuning did not help: the design without it is measured too).
+    Json headline = nullptr;
+    for (const auto& p : points) {
+      const double before = p.at("before_top1").get<double>(), after = p.at("after_top1").get<double>();
+      if (std::max(before, after) < exact8 - max_drop) continue;
+      if (headline.is_null() || p.at("power_rel").get<double>() < headline.at("power_rel").get<double>()) {
+        headline = {{"power_rel", p.at("power_rel")},
+                    {"energy_saved", 1.0 - p.at("power_rel").get<double>()},
+                    {"before_top1", before},
+                    {"after_top1", std::max(before, after)},
+                    {"fine_tuned", after >= before},
+                    {"exact8_top1", exact8},
+                    {"max_drop", max_drop},
+                    {"config", p.at("config")},
+                    {"model", p.at("model")},
+                    {"algo", p.at("algo")}};
+      }
     }
-    return Json{{"points", points}, {"exact8_top1", exact8}, {"hardware_config", hw}};
+    // The design point for the hardware: the headline's, else the cheapest front point measured
+    // within max_drop, else the most accurate front point (never one chosen below the window).
+    Json hw = headline.is_null() ? Json(nullptr) : headline.at("config");
+    if (hw.is_null()) {
+      for (const auto& p : front) {
+        if (p.at("test_accuracy").get<double>() >= exact8 - max_drop) {
+          hw = p.at("config");
+          break;
+        }
+      }
+    }
+    if (hw.is_null() && !front.empty()) hw = front.back().at("config");
+    return Json{{"points", points}, {"exact8_top1", exact8}, {"hardware_config", hw}, {"headline", headline}};
   };
   s.required_files = [](const Json& out) {
     std::vector<std::string> f;

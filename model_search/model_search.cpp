@@ -49,6 +49,8 @@ Json run_model_search(const ModelSearchOptions& o) {
   so.library = search::load_multiplier_library(o.eval.library, /*luts=*/true);
   so.space.signedness = parse_signedness(o.signedness);
   so.space.max_candidates = o.max_candidates;
+  so.space.bias_aware = o.bias_aware;
+  so.space.mean_compensation = o.mean_compensation;
   so.algo = o.algo;
   so.compare = o.compare;
   search::find_algorithm(o.algo);

@@ -32,6 +32,13 @@ struct ModelSearchOptions {
   int batch = 4;                      ///< configurations per evaluator call, ≥ 1
   int max_candidates = 6;             ///< per layer after Pareto pruning (0 = all; else ≥ 2)
   std::string signedness = "any";     ///< any | signed | unsigned multipliers
+  /// Prune candidates on bias too (search/space.hpp): unbiased designs survive next to cheaper
+  /// biased ones whose error accumulates along the network.
+  bool bias_aware = true;
+  /// The evaluator runs "mean" compensation on every approximate layer: the search's error
+  /// features (bias, noise) are those of the compensated products. Set it together with the
+  /// engine's compensation (the compensation option of the model commands).
+  bool mean_compensation = false;
   double exploration = -1;            ///< MCTS UCT constant (< 0 = library default)
   int simulations = 0;                ///< MCTS simulations per proposal (0 = default)
   int population = 0;                 ///< NSGA-II population (0 = default)

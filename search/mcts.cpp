@@ -10,14 +10,22 @@
 //   the top of the tree). Actions: that layer's pruned candidates (space.hpp).
 // * Selection: UCT (Kocsis & Szepesvári, "Bandit based Monte-Carlo planning", ECML 2006) with a
 //   configurable exploration constant; children are expanded in the policy's order.
+// * Seeds: the first evaluations are the uniform configurations (one multiplier on every layer,
+//   the nearest costlier candidate where pruning removed it; at most a third of the budget,
+//   spread over the power range): cheap to list and very informative, they show the surrogate
+//   how each design's error accumulates over the whole network.
 // * Rollouts: the hardware-driven policy completes the assignment layer by layer with the
-//   multiplier minimizing drop_l(m) + λ·power_share_l(m): a layer that barely loses accuracy
-//   gets a cheap multiplier, a sensitive one stays accurate. λ is set by bisection so the policy
-//   meets the round's power target, then jittered log-normally per rollout; with probability ε
-//   a layer gets a random candidate.
+//   multiplier minimizing Δdrop_l(m) + λ·power_share_l(m), Δdrop the surrogate's marginal drop
+//   of m on layer l given the error the rest of the network carries at that power (its
+//   accumulated bias and drops): a layer that barely loses accuracy gets a cheap multiplier, a
+//   sensitive one stays accurate, and biased designs stop being chosen once their bias adds up.
+//   λ is set by bisection so the policy meets the round's power target, then jittered
+//   log-normally per rollout; with probability ε a layer gets a random candidate. Children are
+//   expanded in the same order (cheaper multipliers first where the layer is less sensitive).
 // * Reward: the surrogate's predicted accuracy under an ε-constraint on power (reward > 0.5 iff
-//   the configuration is within the power target), so one tree finds the most accurate
-//   configuration under a power target, non-convex parts of the front included.
+//   the configuration is within the power target), scaled over the accuracy window [reference,
+//   best]: configurations predicted below the window earn little, so the trees extend the front
+//   where it counts instead of anywhere.
 // * Front: targets are placed in the gaps of the MEASURED front (largest possible hypervolume
 //   gain first, a gap tried repeatedly without success loses priority). Each round proposes
 //   `batch` configurations (one tree per target), the evaluator scores them, every scored
@@ -70,6 +78,16 @@ class Mcts {
   Json run() {
     UniqueSampler sampler(s_);
     int rounds = 0, fallback = 0;
+    const std::vector<Config> seeds = uniform_configs();
+    for (size_t i = 0; i < seeds.size() && ctx_.remaining() > 0; i += size_t(std::max(1, in_.batch))) {
+      std::vector<Config> chunk(seeds.begin() + long(i),
+                                seeds.begin() + long(std::min(seeds.size(), i + size_t(std::max(1, in_.batch)))));
+      ctx_.evaluate(chunk);
+      for (const auto& c : chunk) {
+        if (auto a = ctx_.lookup(c)) archive_.insert(ParetoPoint{c, s_.power_rel(c), *a, -1});
+      }
+      refit();
+    }
     while (ctx_.remaining() > 0) {
       const int64_t b = std::min<int64_t>(in_.batch, ctx_.remaining());
       refresh_scale();
@@ -141,6 +159,7 @@ class Mcts {
     }
     Json stats;
     stats["rounds"] = rounds;
+    stats["uniform_seeds"] = seeds.size();
     stats["simulations"] = simulations_;
     stats["random_fallbacks"] = fallback;
     stats["predicted_archive_size"] = predicted_.size();
@@ -162,6 +181,50 @@ class Mcts {
   ParetoArchive predicted_;  ///< surrogate-scored simulations
   std::map<std::pair<long long, long long>, int> attempts_;
   int64_t simulations_ = 0;
+  double ref_pos_ = 0, ref_bias_ = 0;  ///< error the network carries around the current target
+
+  // One multiplier on every layer (where pruning removed it from a layer: that layer's cheapest
+  // candidate at least as costly). At most a third of the budget, evenly spread over power.
+  std::vector<Config> uniform_configs() const {
+    const auto& lib = s_.library();
+    std::vector<Config> out;
+    std::unordered_set<std::string> keys{config_key(s_.all_exact())};
+    for (size_t m = 0; m < lib.multipliers.size(); ++m) {
+      bool anywhere = false;
+      for (size_t l = 0; l < s_.num_layers() && !anywhere; ++l)
+        for (const auto& c : s_.candidates(l)) anywhere |= c.mult == int(m);
+      if (!anywhere) continue;
+      const double e = lib.multipliers[m].energy_pj_per_op;
+      Config c(s_.num_layers(), 0);
+      for (size_t l = 0; l < s_.num_layers(); ++l) {
+        const auto& cands = s_.candidates(l);
+        int pick = -1;
+        for (size_t k = 0; k < cands.size(); ++k) {
+          if (cands[k].mult == int(m)) {
+            pick = int(k);
+            break;
+          }
+          const double ek = lib.multipliers[size_t(cands[k].mult)].energy_pj_per_op;
+          if (ek >= e && (pick < 0 || ek < lib.multipliers[size_t(cands[size_t(pick)].mult)].energy_pj_per_op))
+            pick = int(k);
+        }
+        c[l] = pick < 0 ? s_.all_exact()[l] : pick;
+      }
+      if (keys.insert(config_key(c)).second) out.push_back(c);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const Config& a, const Config& b) { return s_.power_rel(a) < s_.power_rel(b); });
+    const size_t cap = size_t(std::max<int64_t>(1, ctx_.budget() / 3));
+    if (out.size() > cap) {
+      std::vector<Config> thin;
+      for (size_t i = 0; i < cap; ++i) {
+        const size_t idx = cap == 1 ? out.size() / 2 : size_t(std::lround(double(i) * double(out.size() - 1) / double(cap - 1)));
+        thin.push_back(out[idx]);
+      }
+      out = thin;
+    }
+    return out;
+  }
 
   void refit() {
     std::vector<Config> cs;
@@ -173,11 +236,12 @@ class Mcts {
     sur_.fit(cs, as);
   }
 
+  // The accuracy window: from the reference accuracy (its floor) to the best accuracy known.
   void refresh_scale() {
+    acc_lo_ = in_.reference.accuracy;
     acc_hi_ = sur_.predict(s_.all_exact());
-    acc_lo_ = std::min(sur_.predict(s_.all_cheapest()), in_.reference.accuracy);
     for (const auto& p : archive_.points()) acc_hi_ = std::max(acc_hi_, p.accuracy);
-    if (!(acc_hi_ - acc_lo_ > 1e-9)) acc_lo_ = acc_hi_ - 1e-3;
+    if (!(acc_hi_ - acc_lo_ > 1e-9)) acc_hi_ = acc_lo_ + 1e-3;
   }
 
   // Hypervolume a point (power p, accuracy a) would add to the measured front f (power
@@ -277,7 +341,26 @@ class Mcts {
   }
 
   double policy_score(size_t l, size_t k, double lambda) const {
-    return sur_.drop(l, int(k)) + lambda * s_.candidates(l)[k].power_share;
+    return sur_.marginal_drop(l, int(k), ref_pos_, ref_bias_) + lambda * s_.candidates(l)[k].power_share;
+  }
+
+  // The error level the policy's configuration at this target carries (fixed point, 3 rounds):
+  // the marginal drops of the policy are taken around it.
+  double settle_policy(double target) {
+    ref_pos_ = ref_bias_ = 0;
+    double lambda = lambda_for(target);
+    for (int it = 0; it < 3; ++it) {
+      double pos = 0, bias = 0;
+      for (size_t l = 0; l < s_.num_layers(); ++l) {
+        const int k = policy_pick(l, lambda);
+        pos += std::max(0.0, sur_.drop(l, k));
+        bias += sur_.bias(l, k);
+      }
+      ref_pos_ = pos;
+      ref_bias_ = bias;
+      lambda = lambda_for(target);
+    }
+    return lambda;
   }
 
   int policy_pick(size_t l, double lambda) const {
@@ -317,7 +400,9 @@ class Mcts {
   }
 
   double reward(double acc, double power, double target) const {
-    const double r = std::clamp((acc - acc_lo_) / (acc_hi_ - acc_lo_), 0.0, 1.0);
+    const double w = acc_hi_ - acc_lo_;
+    const double r = acc >= acc_lo_ ? 0.25 + 0.75 * std::min(1.0, (acc - acc_lo_) / w)
+                                    : 0.25 * std::exp(-(acc_lo_ - acc) / w);
     if (power <= target) return 0.5 + 0.5 * r;
     const double over = (power - target) / std::max(1e-9, 0.1 * (p_max_ - p_min_));
     return 0.5 * r * std::max(0.0, 1.0 - over);
@@ -325,7 +410,7 @@ class Mcts {
 
   std::vector<Scored> search(double target) {
     const size_t L = s_.num_layers();
-    const double lambda = lambda_for(target);
+    const double lambda = settle_policy(target);
     std::vector<Node> nodes;
     auto make_node = [&](size_t depth) {
       Node n;

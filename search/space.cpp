@@ -43,17 +43,29 @@ double second_moment(const std::vector<double>& p, bool is_signed) {
 }  // namespace
 
 void error_features(const MultiplierInfo& m, const std::vector<double>& a_hist, const std::vector<double>& b_hist,
-                    double& noise, double& bias) {
+                    double& noise, double& bias, bool mean_compensation) {
   const auto pa = normalized(a_hist);
   const auto pb = normalized(b_hist);
   const double signal = std::max(1e-12, second_moment(pa, m.is_signed) * second_moment(pb, m.is_signed));
   if (m.lut.size() == 65536) {
+    // Control-variate compensation (docs: COMPENSATION): t(b) = llround(Σ_a p(a)·ε(a, b)) is
+    // subtracted from every product with operand b.
+    std::vector<double> t(256, 0.0);
+    if (mean_compensation) {
+      for (int b = 0; b < 256; ++b) {
+        double mu = 0;
+        for (int a = 0; a < 256; ++a)
+          mu += pa[size_t(a)] * (double(m.lut[size_t(a) * 256 + size_t(b)]) - double(exact_product(a, b, m.is_signed)));
+        t[size_t(b)] = double(std::llround(mu));
+      }
+    }
     double e1 = 0, e2 = 0;
     for (int a = 0; a < 256; ++a) {
       if (pa[size_t(a)] == 0) continue;
       double r1 = 0, r2 = 0;
       for (int b = 0; b < 256; ++b) {
-        const double e = double(m.lut[size_t(a) * 256 + size_t(b)]) - double(exact_product(a, b, m.is_signed));
+        const double e =
+            double(m.lut[size_t(a) * 256 + size_t(b)]) - double(exact_product(a, b, m.is_signed)) - t[size_t(b)];
         r1 += pb[size_t(b)] * e;
         r2 += pb[size_t(b)] * e * e;
       }
@@ -64,7 +76,7 @@ void error_features(const MultiplierInfo& m, const std::vector<double>& a_hist, 
     bias = e1 / std::sqrt(signal);
   } else {
     noise = m.mse / signal;
-    bias = m.mean_error / std::sqrt(signal);
+    bias = mean_compensation ? 0.0 : m.mean_error / std::sqrt(signal);
   }
 }
 
@@ -104,7 +116,7 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
       c.mult = m;
       c.power_share = s.power_.layer_energy_pj(int(l), m) / total;
       error_features(mi, mi.is_signed ? li.operands.a_s8 : li.operands.a_u8,
-                     mi.is_signed ? li.operands.b_s8 : li.operands.b_u8, c.noise, c.bias);
+                     mi.is_signed ? li.operands.b_s8 : li.operands.b_u8, c.noise, c.bias, opts.mean_compensation);
       if (m == exact) {
         c.noise = 0;
         c.bias = 0;
@@ -121,10 +133,12 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
       if (opts.prune && c.mult != exact) {
         for (const Candidate& o : all) {
           if (&o == &c) continue;
-          const bool le = o.power_share <= c.power_share && metric(o) <= metric(c);
+          const bool le = o.power_share <= c.power_share && metric(o) <= metric(c) &&
+                          (!opts.bias_aware || std::fabs(o.bias) <= std::fabs(c.bias));
           const bool lt = o.power_share < c.power_share || metric(o) < metric(c);
           // Exact ties: keep the first in library order only.
-          const bool tie_first = o.power_share == c.power_share && metric(o) == metric(c) && o.mult < c.mult;
+          const bool tie_first = o.power_share == c.power_share && metric(o) == metric(c) && o.mult < c.mult &&
+                                 (!opts.bias_aware || std::fabs(o.bias) == std::fabs(c.bias));
           if ((le && lt) || tie_first) {
             dominated = true;
             break;
@@ -280,6 +294,8 @@ Json SearchSpace::describe() const {
   Json j;
   j["model"] = layers_->model;
   j["exact"] = opts_.exact;
+  if (opts_.bias_aware) j["bias_aware"] = true;
+  if (opts_.mean_compensation) j["mean_compensation"] = true;
   j["layers"] = Json::array();
   for (size_t l = 0; l < cands_.size(); ++l) {
     Json e;

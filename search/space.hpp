@@ -40,6 +40,13 @@ struct SpaceOptions {
   /// After pruning, keep at most this many candidates per layer (exact included), chosen evenly
   /// along the layer's front; 0 = no cap. Range 0 or ≥ 2.
   int max_candidates = 0;
+  /// Prune on bias too: a candidate is dominated only by one that is also no more biased (|bias|
+  /// under the layer's operands), so designs whose error does not accumulate along the network
+  /// (unbiased ones) survive next to cheaper biased ones whose single-layer drop looks as small.
+  bool bias_aware = false;
+  /// The evaluator runs every approximate layer with "mean" compensation: error features are
+  /// those of the compensated products (set it together with the engine's compensation).
+  bool mean_compensation = false;
 };
 
 struct Candidate {
@@ -106,8 +113,10 @@ class SearchSpace {
 };
 
 /// Relative error power and bias of multiplier `m` under the operand histograms (uniform when a
-/// histogram is empty). Uses the LUT when loaded, else the record's MSE / mean error.
+/// histogram is empty). Uses the LUT when loaded, else the record's MSE / mean error. With
+/// `mean_compensation`, of the compensated products (each weight code's mean error under the
+/// activation histogram subtracted, rounded: the engine's "mean" compensation).
 void error_features(const MultiplierInfo& m, const std::vector<double>& a_hist, const std::vector<double>& b_hist,
-                    double& noise, double& bias);
+                    double& noise, double& bias, bool mean_compensation = false);
 
 }  // namespace axx::search

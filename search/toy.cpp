@@ -11,7 +11,7 @@
 
 namespace axx::search {
 
-MultiplierLibrary make_toy_library(int n, uint64_t seed) {
+MultiplierLibrary make_toy_library(int n, uint64_t seed, bool mixed_bias) {
   Rng rng(seed ^ 0x544F594C49420001ull);
   MultiplierLibrary lib;
   lib.dir = "toy-library";
@@ -37,6 +37,10 @@ MultiplierLibrary make_toy_library(int n, uint64_t seed) {
     const double mae = m.mae_pct / 100.0 * 65536.0;
     m.mse = 2.0 * mae * mae;
     m.mean_error = -0.5 * mae;
+    if (mixed_bias && i % 2 == 1) {
+      m.mean_error = 0;
+      m.energy_pj_per_op *= 1.08;
+    }
     m.wce_pct = 4 * m.mae_pct;
     lib.multipliers.push_back(m);
   }
@@ -113,20 +117,27 @@ ToyProblem make_toy_problem(MultiplierLibrary lib, const ToyOptions& o) {
   return p;
 }
 
+ToyOptions accumulation_toy_options(ToyOptions o) {
+  o.bias_gain = 40.0;
+  return o;
+}
+
 double ToyProblem::accuracy_of(const std::vector<int>& mult) const {
   const size_t L = model.layers.size();
   std::vector<double> d(L, 0);
-  double sum = 0, inter = 0;
+  double sum = 0, inter = 0, bias = 0;
   for (size_t l = 0; l < L; ++l) {
     const MultiplierInfo& m = library.multipliers[size_t(mult[l])];
     const double q = m.mse / signal_power(m.is_signed);
     d[l] = layer_sensitivity[l] * std::sqrt(std::max(0.0, q)) * 3.0;
     sum += d[l];
     if (l) inter += std::sqrt(d[l] * d[l - 1]);
+    bias += m.mean_error / std::sqrt(signal_power(m.is_signed));
   }
   const uint64_t h = hash_mults(mult, options.seed);
   const double noise = options.noise * (2.0 * double(h >> 11) * 0x1.0p-53 - 1.0);
-  const double acc = options.base_accuracy - sum - options.eta * sum * sum - options.rho * inter + noise;
+  double acc = options.base_accuracy - sum - options.eta * sum * sum - options.rho * inter + noise;
+  if (options.bias_gain > 0) acc -= (options.base_accuracy - 0.1) * (1.0 - std::exp(-options.bias_gain * bias * bias));
   return std::max(0.1, acc);
 }
 

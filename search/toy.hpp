@@ -9,6 +9,12 @@
 // compound (η), neighbouring layers that interact (ρ), and a deterministic ± noise per
 // configuration standing for a finite test set. The sensitivity table is what `transaxx
 // sensitivity` would measure: base − acc with one layer approximated, noise included.
+//
+// With bias_gain > 0 the toy also has accumulation, as the real ViT does: each multiplier's mean
+// error β_m = mean_error / E[x²] (relative to the uniform signal) adds up along the network,
+// B = Σ_l β_l, and costs (base − 0.1)·(1 − exp(−bias_gain·B²)) more. A biased design then costs
+// almost nothing on any single layer but collapses the model when it is on many layers
+// (bam_s8_v6 on the Fashion-MNIST ViT: ≈ 0 pt on one layer, −13 pts on all).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +38,12 @@ struct ToyOptions {
   double rho = 0.15;                ///< neighbour interaction coefficient
   double noise = 0.0005;            ///< ± evaluation noise amplitude (fraction)
   int max_layers = 0;               ///< keep only the first N layers (small enumerable spaces); 0 = all
+  double bias_gain = 0.0;           ///< accumulation of the multipliers' bias along the network; 0 = additive toy
 };
+
+/// The toy with accumulation (bias_gain 40: with the toy library's biases a biased design on one
+/// layer costs < 0.5 pt, on every layer of a 6-block ViT it collapses the model).
+ToyOptions accumulation_toy_options(ToyOptions o = {});
 
 struct ToyProblem {
   MultiplierLibrary library;
@@ -50,7 +61,10 @@ struct ToyProblem {
 /// Synthetic library: exact_s8 plus `n` approximate signed multipliers on a realistic
 /// energy–error curve (energy from 0.2 to 0.9 of exact, MAE% from 2 % down to 0.01 %), a few of
 /// them deliberately dominated so pruning has work to do. No files: records live in memory.
-MultiplierLibrary make_toy_library(int n, uint64_t seed);
+/// With `mixed_bias`, every second design is unbiased (mean error 0, like DRUM or SSM) and 8 %
+/// costlier, the others biased (mean error −MAE/2, like BAM or Booth truncation): the library of
+/// the toy with accumulation.
+MultiplierLibrary make_toy_library(int n, uint64_t seed, bool mixed_bias = false);
 
 /// A toy problem on `lib` (synthetic or a real library folder loaded by the caller).
 ToyProblem make_toy_problem(MultiplierLibrary lib, const ToyOptions& o);

@@ -22,9 +22,19 @@
 //    configurations (random sparse ones: 1 to L/3 layers approximated), (a) from the sensitivity
 //    table alone, (b) after fitting on the configurations the four searches of seed 1 measured.
 //
+//    Also on DENSE held-out configurations (--dense-holdout N: 70-100 % of the layers
+//    approximated, each on a random candidate of the more accurate half of its list, so that
+//    not every one is at chance level), the target ρ ≥ 0.9.
+//    With --seeds 0 no search runs: the surrogate is fitted on the uniform configurations (one
+//    multiplier on every layer) and --fit N dense random ones, as MCTS sees them first.
+//
 // Usage: bench_search_vit [--library DIR] [--model FILE] [--budget N] [--seeds N]
 //          [--eval-images N] [--final-images N] [--final-seeds N] [--calib-images N]
-//          [--max-candidates N] [--holdout N] [--max-drop X] [--threads N] [--out DIR]
+//          [--max-candidates N] [--holdout N] [--dense-holdout N] [--fit N] [--max-drop X]
+//          [--threads N] [--out DIR] [--sensitivity FILE] [--layers FILE]
+//          [--calibration METHOD] [--percentile P] [--no-bias-aware]
+// --sensitivity / --layers reuse a flow's tables (e.g. runs/demo/sensitivity/sensitivity.json and
+// runs/demo/calibrate/layers.json, with --calibration percentile --percentile 99.99 as the demo).
 // --out keeps checkpoints: a killed benchmark run again with the same options resumes.
 #include <algorithm>
 #include <chrono>
@@ -72,8 +82,10 @@ int main(int argc, char** argv) {
   std::string model = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnist_vit.safetensors";
   std::string out = "runs/bench_search_vit";
   int64_t budget = 20, eval_images = 200, final_images = 1000, calib_images = 256;
-  int seeds = 5, final_seeds = 1, max_candidates = 4, holdout = 20, threads = 2;
-  double max_drop = 0.05;
+  int seeds = 5, final_seeds = 1, max_candidates = 4, holdout = 20, threads = 2, dense_holdout = 0, fit_n = 20;
+  double max_drop = 0.05, percentile = 0;
+  std::string sens_file, layers_file, calibration;
+  bool bias_aware = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -96,6 +108,13 @@ int main(int argc, char** argv) {
     else if (a == "--max-drop") max_drop = std::stod(next());
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--out") out = next();
+    else if (a == "--dense-holdout") dense_holdout = std::stoi(next());
+    else if (a == "--fit") fit_n = std::stoi(next());
+    else if (a == "--sensitivity") sens_file = next();
+    else if (a == "--layers") layers_file = next();
+    else if (a == "--calibration") calibration = next();
+    else if (a == "--percentile") percentile = std::stod(next());
+    else if (a == "--no-bias-aware") bias_aware = false;
     else {
       std::fprintf(stderr, "unknown option %s (see the header of bench_search_vit.cpp)\n", a.c_str());
       return 2;
@@ -121,6 +140,8 @@ int main(int argc, char** argv) {
     eo.calib_images = calib_images;
     eo.data.limit = final_images;  // the subset is drawn from these; fronts are re-scored on all of them
     eo.library = library;
+    eo.calibration = calibration;
+    eo.percentile = percentile;
     train::EmulatorEvaluator ev(eo);
 
     train::LayerStatsOptions ls;
@@ -129,8 +150,12 @@ int main(int argc, char** argv) {
     ls.images = calib_images;
     SearchOptions so;
     so.library = load_multiplier_library(library, true);
-    so.model = parse_model_layers(train::compute_layer_stats(ls), "layers");
+    ls.calibration = calibration;
+    ls.percentile = percentile;
+    so.model = layers_file.empty() ? parse_model_layers(train::compute_layer_stats(ls), "layers")
+                                   : load_model_layers(layers_file);
     so.space.max_candidates = max_candidates;
+    so.space.bias_aware = bias_aware;
     so.budget = budget;
     so.batch = 4;
     const double t_setup = now_s();
@@ -144,9 +169,12 @@ int main(int argc, char** argv) {
 
     // Sensitivity table on the candidates of the pruned space (without a table: error powers).
     SensitivityTable sens;
-    sens.model = ev.model_id();
-    sens.base_accuracy = exact_acc;
-    {
+    if (!sens_file.empty()) {
+      sens = load_sensitivity(sens_file);
+      log("sensitivity table from " + sens_file);
+    } else {
+      sens.model = ev.model_id();
+      sens.base_accuracy = exact_acc;
       const SearchSpace pre = SearchSpace::build(so.library, so.model, nullptr, so.space);
       const int64_t e0 = ev.emulations();
       for (size_t l = 0; l < pre.num_layers(); ++l) {
@@ -212,6 +240,40 @@ int main(int argc, char** argv) {
       fit_a.push_back(e.accuracy);
     }
     std::mt19937_64 rng(12345);
+    // Dense: 70-100 % of the layers on a random candidate of the more accurate half of their list.
+    auto dense = [&](std::mt19937_64& g) {
+      Config c = space.all_exact();
+      const double level = 0.7 + 0.3 * double(g() % 1000) / 1000.0;
+      for (size_t l = 0; l < c.size(); ++l) {
+        const size_t k = space.candidates(l).size();
+        if (k > 1 && double(g() % 1000) / 1000.0 < level) c[l] = int(1 + g() % (k / 2));
+      }
+      return c;
+    };
+    if (seeds == 0) {
+      // What MCTS measures first: the uniform configurations (one multiplier on every layer),
+      // then dense random ones.
+      std::set<std::string> keys;
+      for (size_t m = 0; m < so.library.multipliers.size(); ++m) {
+        Config c = space.all_exact();
+        bool any = false;
+        for (size_t l = 0; l < c.size(); ++l)
+          for (size_t k = 0; k < space.candidates(l).size(); ++k)
+            if (space.candidates(l)[k].mult == int(m) && int(m) != space.power_model().exact_index()) {
+              c[l] = int(k);
+              any = true;
+            }
+        if (any && keys.insert(config_key(c)).second) fit_c.push_back(c);
+      }
+      std::mt19937_64 g(777);
+      for (int i = 0; i < fit_n; ++i) {
+        Config c = dense(g);
+        if (keys.insert(config_key(c)).second) fit_c.push_back(c);
+      }
+      fit_c.push_back(space.all_exact());
+      fit_a = ev.evaluate(space, fit_c);
+      log("fit set: " + std::to_string(fit_c.size()) + " configurations measured");
+    }
     std::vector<Config> held;
     std::vector<double> measured, pred_table, pred_fit;
     std::set<std::string> fit_keys;
@@ -230,10 +292,22 @@ int main(int argc, char** argv) {
       fit_keys.insert(config_key(c));
       held.push_back(c);
     }
-    measured = ev.evaluate(space, held);
+    if (!held.empty()) measured = ev.evaluate(space, held);
+    std::vector<Config> dheld;
+    std::vector<double> dmeasured, dpred_table, dpred_fit;
+    {
+      std::mt19937_64 g(4242);
+      while (int(dheld.size()) < dense_holdout) {
+        Config c = dense(g);
+        if (fit_keys.insert(config_key(c)).second) dheld.push_back(c);
+      }
+      if (!dheld.empty()) dmeasured = ev.evaluate(space, dheld);
+    }
     for (const auto& c : held) pred_table.push_back(sur.predict(c));
+    for (const auto& c : dheld) dpred_table.push_back(sur.predict(c));
     sur.fit(fit_c, fit_a);
     for (const auto& c : held) pred_fit.push_back(sur.predict(c));
+    for (const auto& c : dheld) dpred_fit.push_back(sur.predict(c));
     const double t_end = now_s();
 
     Json res;
@@ -256,7 +330,7 @@ int main(int argc, char** argv) {
     res["reference"] = {{"power_rel", so.reference.power_rel}, {"accuracy", so.reference.accuracy}};
     res["hypervolume_box"] = box;
     Json summary = Json::object();
-    for (const auto& a : algos) {
+    for (const auto& a : seeds > 0 ? algos : std::vector<std::string>{}) {
       Json s{{"hypervolume", to_json(stats_of(hv[a]))},
              {"hypervolume_fraction_of_box_median", box > 0 ? stats_of(hv[a]).median / box : 0.0},
              {"front_size_median", stats_of(front_sizes[a]).median},
@@ -273,8 +347,20 @@ int main(int argc, char** argv) {
                         {"fit_configs", fit_c.size()},
                         {"spearman_table_only", spearman(pred_table, measured)},
                         {"spearman_after_fit", spearman(pred_fit, measured)},
-                        {"measured_accuracy_range", {*std::min_element(measured.begin(), measured.end()),
-                                                     *std::max_element(measured.begin(), measured.end())}}};
+                        {"measured_accuracy_range", measured.empty() ? Json(nullptr) : Json({*std::min_element(measured.begin(), measured.end()),
+                                                     *std::max_element(measured.begin(), measured.end())})},
+                        {"surrogate_weights", std::vector<double>(sur.weights().begin(), sur.weights().end())}};
+    if (!dheld.empty()) {
+      Json pairs = Json::array();
+      for (size_t i = 0; i < dheld.size(); ++i) pairs.push_back({dpred_table[i], dpred_fit[i], dmeasured[i], space.power_rel(dheld[i])});
+      res["surrogate_dense"] = {{"held_out_configs", dheld.size()},
+                                {"fit_configs", fit_c.size()},
+                                {"spearman_table_only", spearman(dpred_table, dmeasured)},
+                                {"spearman_after_fit", spearman(dpred_fit, dmeasured)},
+                                {"measured_accuracy_range", {*std::min_element(dmeasured.begin(), dmeasured.end()),
+                                                             *std::max_element(dmeasured.begin(), dmeasured.end())}},
+                                {"pred_table_pred_fit_measured_power", pairs}};
+    }
     res["cost"] = {{"sensitivity_evaluations", sens_evals},
                    {"emulations_total", ev.emulations()},
                    {"cache_hits", ev.cache_hits()},

@@ -134,20 +134,44 @@ TEST(FlowFinetune, GradientKeyDefaultsToSteAndLeavesTheStageHashAsBefore) {
   EXPECT_NE(msg.find("did you mean 'lut'"), std::string::npos) << msg;
 }
 
-TEST(FlowFinetune, ChoosesTheCheapestAcceptableThenTheCheapestNeverExact) {
+TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWindowNeverExact) {
   auto pt = [](int i, double p, double a) { return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}}; };
-  const std::vector<Json> front = {pt(0, 0.40, 0.70), pt(1, 0.55, 0.86), pt(2, 0.70, 0.875), pt(3, 1.0, 0.88)};
+  // A synthetic front: chance-level and far-below points are cheap, a few are near exact.
+  const std::vector<Json> front = {pt(0, 0.19, 0.10),  pt(1, 0.30, 0.70), pt(2, 0.40, 0.85), pt(3, 0.48, 0.862),
+                                   pt(4, 0.55, 0.868), pt(5, 0.70, 0.875), pt(6, 1.0, 0.88)};
   auto idx = [](const std::vector<Json>& v) {
     std::vector<int> out;
     for (const auto& p : v) out.push_back(p["index"].get<int>());
     return out;
   };
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 2)), (std::vector<int>{2, 0}));
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.03, 2)), (std::vector<int>{1, 0}));
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.5, 2)), (std::vector<int>{0, 1}));  // the cheapest is acceptable
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 5)), (std::vector<int>{2, 0, 1}));
-  EXPECT_TRUE(choose_points(front, 0.88, 0.01, 0).empty());
-  EXPECT_TRUE(choose_points({pt(0, 1.0, 0.88)}, 0.88, 0.01, 2).empty());
+  // Window 3 pt, max_drop 1 pt: the cheapest in the window (2), then the safe one (5, the first ≥ 0.87).
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 2)), (std::vector<int>{2, 5}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 3)), (std::vector<int>{2, 3, 5}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.015, 0.03, 2)), (std::vector<int>{2, 4}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 1)), (std::vector<int>{5}));  // one pick: the safe one
+  // The window is at least max_drop; a cheapest in-window point that is also safe comes first.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.03, 0.0, 2)), (std::vector<int>{2, 3}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 10)), (std::vector<int>{2, 3, 4, 5}));
+  EXPECT_TRUE(choose_points(front, 0.88, 0.01, 0.03, 0).empty());
+  EXPECT_TRUE(choose_points({pt(0, 1.0, 0.88)}, 0.88, 0.01, 0.03, 2).empty());
+  // Never a point below the window, whatever the settings.
+  for (double md : {0.0, 0.005, 0.01, 0.02})
+    for (double win : {0.0, 0.01, 0.03, 0.05})
+      for (size_t n : {1, 2, 3, 6})
+        for (const auto& p : choose_points(front, 0.88, md, win, n)) {
+          EXPECT_GE(p["test_accuracy"].get<double>(), 0.88 - std::max(md, win) - 1e-12);
+          EXPECT_LT(p["power_rel"].get<double>(), 1.0);
+        }
+  // Nothing within the window: nothing is chosen (no chance-level point presented as a design).
+  EXPECT_TRUE(choose_points({pt(0, 0.19, 0.10), pt(1, 0.30, 0.70), pt(2, 1.0, 0.88)}, 0.88, 0.01, 0.03, 2).empty());
+}
+
+TEST(FlowFinetune, HeadlineLineSaysEnergyBeforeAfterAndExact) {
+  const Json h{{"power_rel", 0.3}, {"before_top1", 0.86}, {"after_top1", 0.875}, {"exact8_top1", 0.88}};
+  const std::string s = headline_line(h);
+  EXPECT_NE(s.find("70.0 % of the multiplier energy saved"), std::string::npos) << s;
+  EXPECT_NE(s.find("87.50 % top-1 after fine-tuning (86.00 % before; exact 8-bit 88.00 %, -0.50 pt)"), std::string::npos) << s;
+  EXPECT_EQ(headline_line(Json(nullptr)), "");
 }
 
 // Every input file a stage will read is checked before any stage runs (flow check, flow run):

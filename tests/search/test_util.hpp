@@ -45,4 +45,16 @@ inline ToyProblem small_toy(int max_layers, int approx, uint64_t seed = 3, doubl
   return make_toy_problem(make_toy_library(approx, seed), o);
 }
 
+/// The toy with accumulation (toy.hpp): `max_layers` layers of a `blocks`-block ViT over a toy
+/// library whose designs alternate biased / unbiased.
+inline ToyProblem accumulation_toy(int max_layers, int approx, uint64_t seed = 3, int blocks = 2,
+                                   double noise = 0.0005) {
+  ToyOptions o = accumulation_toy_options();
+  o.blocks = blocks;
+  o.max_layers = max_layers;
+  o.seed = seed;
+  o.noise = noise;
+  return make_toy_problem(make_toy_library(approx, seed, /*mixed_bias=*/true), o);
+}
+
 }  // namespace axx::search::test
