@@ -71,12 +71,12 @@ int main(int argc, char** argv) {
   axx::app::add_search_commands(app);
   axx::app::add_flow_commands(app);
   axx::app::apply_option_ranges(app);
-  // Under mpirun every rank runs the same command; rank 0 prints, the others log to files.
-  axx::mpi::init(argc, argv);
-  match_plain_blas_threads();
   int rc = 0;
   std::string failure;  // what went wrong, as printed
   try {
+    // Under mpirun every rank runs the same command; rank 0 prints, the others log to files.
+    axx::mpi::init(argc, argv);
+    match_plain_blas_threads();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     rc = app.exit(e);

@@ -65,6 +65,17 @@ TEST(MpiShare, PlainProcessIsOneRankAndLoopsInOrder) {
   EXPECT_EQ(mpi::broadcast("b"), "b");
 }
 
+TEST(MpiShare, BuildWithoutMpiRefusesToRunAsOneOfManyRanks) {
+  if (mpi::built_with_mpi()) GTEST_SKIP() << "this build has OpenMPI: mpirun runs it as ranks (MpiRun below)";
+  // Two copies would each do the whole job into the same folders.
+  const test::CliResult r = test::run_cli({"library", "list", "/nonexistent"}, {{"OMPI_COMM_WORLD_SIZE", "2"}});
+  EXPECT_EQ(r.rc, 1) << r.output;
+  EXPECT_NE(r.output.find("MPI-004"), std::string::npos) << r.output;
+  // A plain run of the same build is one rank and goes on to the command's own error.
+  const test::CliResult plain = test::run_cli({"library", "list", "/nonexistent"});
+  EXPECT_EQ(plain.output.find("MPI-"), std::string::npos) << plain.output;
+}
+
 #ifdef AXX_MPIRUN
 
 std::string slurp(const fs::path& p) {
