@@ -12,8 +12,9 @@ Time of a job of N independent items on p ranks:
   setup      the command's fixed start (sensitivity: model, data, calibration, baselines; every
              rank does it, in parallel)
   t_item     measured per item (one multiplier characterized; one sensitivity row)
-  merge(N)   rank 0's index: library build: measured (all records up to date) scaled by N, plus the
-             Pareto flags' N^2 comparisons; sensitivity: the partial file rewritten once per round
+  merge(N)   rank 0's index: library build: measured (the same build with every record up to date:
+             start-up plus the index), plus 2 ms per further record and the Pareto flags' N^2
+             comparisons (5 ns each), both estimated; sensitivity: the partial file rewritten per round
   comm(N,p)  gathers to rank 0: rounds * alpha * ceil(log2 p) + bytes / beta (alpha = 50 us,
              beta = 1 GB/s: a cluster network, assumed, not measured here)
 
@@ -27,6 +28,7 @@ import math
 ALPHA, BETA = 50e-6, 1e9
 RECORD_BYTES, ROW_BYTES = 4000, 60
 PARETO_S_PER_PAIR = 5e-9
+INDEX_S_PER_RECORD = 2e-3  # rank 0 reads back one record's reuse check and writes its index rows (estimated)
 FMNIST_MACS = 7.70e6      # fmnist_vit per image (49 tokens, dim 64, depth 4, MLP x2)
 DEIT_B_MACS = 17.6e9      # DeiT-B/16 at 224x224 per image
 DEIT_ROWS = 74 * 50       # 74 approximable layers x a 50-design library
@@ -50,7 +52,8 @@ def launch_fit(b):
 def model_library(b, n, p, launch):
     lb = b["library_build"]
     items = lb["items"]
-    merge = lb["merge_s"] * n / items + PARETO_S_PER_PAIR * n * n
+    # merge_s (every record up to date) is the command's start plus the index of `items` records.
+    merge = lb["merge_s"] + INDEX_S_PER_RECORD * (n - items) + PARETO_S_PER_PAIR * n * n
     comm = 0.0 if p == 1 else ALPHA * math.ceil(math.log2(p)) + n * RECORD_BYTES / BETA
     return launch(p) + math.ceil(n / p) * lb["item_s"] + merge + comm
 
@@ -88,7 +91,7 @@ def svg(series, title):
     for p, x in zip(RANKS, xs):
         out.append(f'<line x1="{X(x):.1f}" y1="{t}" x2="{X(x):.1f}" y2="{h - bm}" stroke="#ddd"/>')
         out.append(f'<text x="{X(x):.1f}" y="{h - bm + 16}" text-anchor="middle">{p}</text>')
-    labels = {0: "1 s", 1: "10 s", 2: "100 s", 3: "17 min", 4: "2.8 h", 5: "28 h", 6: "12 d", -1: "0.1 s"}
+    labels = {0: "1 s", 1: "10 s", 2: "100 s", 3: "17 min", 4: "2.8 h", 5: "28 h", 6: "12 d", 7: "116 d", 8: "3.2 y", -1: "0.1 s"}
     for y in range(y0, y1 + 1):
         out.append(f'<line x1="{l}" y1="{Y(y):.1f}" x2="{w - r}" y2="{Y(y):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{l - 6}" y="{Y(y) + 4:.1f}" text-anchor="end">{labels.get(y, f"1e{y} s")}</text>')
