@@ -12,6 +12,7 @@
 #include "characterize/characterize.hpp"
 #include "eda/liberty.hpp"
 #include "characterize/library.hpp"
+#include "mpi/mpi.hpp"
 
 namespace axx::app {
 
@@ -127,6 +128,7 @@ void add_characterize_commands(CLI::App& app) {
     o.tech.liberty = lb->liberty;
     o.out_dir = lb->out;
     const flows::LibraryBuildResult r = flows::build_library(o);
+    if (!mpi::is_root()) return;  // under mpirun rank 0 merges and reports
     if (lb->json) {
       std::cout << r.library.dump(2) << "\n";
     } else {

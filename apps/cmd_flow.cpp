@@ -10,6 +10,8 @@
 #include "flows/flow_run.hpp"
 #include "flows/flow_spec.hpp"
 #include "flows/flow_stages.hpp"
+#include "mpi/mpi.hpp"
+#include "common/error.hpp"
 
 namespace axx::app {
 
@@ -41,6 +43,13 @@ void add_flow_commands(CLI::App& app) {
   run->add_flag("--no-progress{false}", a->o.progress, "no live stage line on stderr");
   run->add_flag("--json", a->json, "print the stage outcomes as JSON");
   run->callback([a] {
+    if (mpi::launched()) {
+      // Every rank would run the whole flow into the same folder; the stages' own commands are
+      // what spreads over ranks.
+      throw UsageError("CLI-030", "flow run was started by mpirun/srun; run it as a plain process and set [flow] "
+                                  "launcher (e.g. \"mpirun -np 8\" or \"srun\") so that its library build, "
+                                  "sensitivity and search stages run across the ranks");
+    }
     const flows::FlowSpec spec = flows::load_flow(a->file);
     flows::check_flow_inputs(spec);  // every input the stages read, before any stage runs
     if (!a->runs.empty()) a->o.runs = a->runs;

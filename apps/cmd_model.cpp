@@ -14,6 +14,7 @@
 #ifdef AXX_HAVE_MODELS
 #include "apps/model_options.hpp"
 #include "emulation/train/train.hpp"
+#include "mpi/mpi.hpp"
 #endif
 
 namespace axx::app {
@@ -136,6 +137,7 @@ void add_model_commands(CLI::App& app) {
   s->add_flag("--json", sa->json, "print the result as JSON");
   s->callback([sa] {
     const Json r = train::run_sensitivity(sa->o);
+    if (!mpi::is_root()) return;  // under mpirun rank 0 writes and reports
     print(r, sa->json,
           fmt::format("sensitivity: {} rows{} (exact 8-bit top-1 {:.2f}%)\n  {}\n  {}\n", r["rows"].size(),
                       r["resumed_rows"].get<int64_t>() > 0

@@ -18,6 +18,7 @@
 #include "emulation/train/layer_stats.hpp"
 #include "model_search/model_search.hpp"
 #include "search/algorithm.hpp"
+#include "mpi/mpi.hpp"
 #endif
 
 namespace axx::app {
@@ -169,6 +170,7 @@ void add_search_commands(CLI::App& app) {
     o.progress = o.eval.run.progress;
     o.eval.run.progress = false;  // per-evaluation bars would drown the search's progress lines
     const Json r = train::run_model_search(o);
+    if (!mpi::is_root()) return;  // under mpirun rank 0 writes and reports
     if (sa->json) {
       std::cout << r.dump(2) << "\n";
       return;

@@ -1,5 +1,6 @@
 // transaxx — the command-line program. Thin: the subcommands (commands.hpp) parse their
 // arguments and call the libraries; main() maps errors to exit codes (1 failure, 2 bad usage).
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "apps/hints.hpp"
 #include "apps/option_ranges.hpp"
 #include "common/error.hpp"
+#include "mpi/mpi.hpp"
 
 #ifndef AXX_VERSION
 #define AXX_VERSION "0.0.0"
@@ -40,6 +42,20 @@ void use_passive_openmp(int argc, char** argv) {
 #endif
 }
 
+/// mpirun binds each rank to a core, and OpenBLAS sizes its thread pool from the cores it may
+/// run on; its float GEMMs (the fp32 and exact 8-bit layers) then sum in another order than a
+/// plain run's and an image near a decision boundary can flip. Ranks use the thread count a
+/// plain process on this machine would (unless OPENBLAS_NUM_THREADS says otherwise), so results
+/// under mpirun are the plain command's.
+void match_plain_blas_threads() {
+  if (!axx::mpi::launched() || std::getenv("OPENBLAS_NUM_THREADS")) return;
+  using SetThreads = void (*)(int);
+  if (auto* f = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > 0) f(int(n));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,18 +71,34 @@ int main(int argc, char** argv) {
   axx::app::add_search_commands(app);
   axx::app::add_flow_commands(app);
   axx::app::apply_option_ranges(app);
+  int rc = 0;
+  std::string failure;  // what went wrong, as printed
   try {
+    // Under mpirun every rank runs the same command; rank 0 prints, the others log to files.
+    axx::mpi::init(argc, argv);
+    match_plain_blas_threads();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    rc = app.exit(e);
+    rc = rc == 0 ? 0 : 2;
   } catch (const axx::Error& e) {
-    std::fprintf(stderr, "transaxx: error %s: %s\n", e.code().c_str(), e.what());
-    if (const axx::app::Hint* h = axx::app::find_hint(e.code())) std::fprintf(stderr, "hint: %s\n", h->text);
-    return e.exit_code();
+    failure = "transaxx: error " + e.code() + ": " + e.what();
+    if (const axx::app::Hint* h = axx::app::find_hint(e.code())) failure += std::string("\nhint: ") + h->text;
+    rc = e.exit_code();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "transaxx: internal error: %s\n", e.what());
-    return 1;
+    failure = std::string("transaxx: internal error: ") + e.what();
+    rc = 1;
   }
-  return 0;
+  if (rc != 0 && axx::mpi::parallel()) {
+    // One rank failing stops the job: rank 0 says why, then every rank is stopped. A rank other
+    // than 0 logs its error and gives rank 0 a moment to report the same failure first.
+    if (axx::mpi::is_root()) axx::mpi::abort_job(rc, failure.empty() ? "transaxx: stopped (usage error)" : failure);
+    std::fprintf(stderr, "%s\n", failure.c_str());
+    std::fflush(stderr);
+    ::sleep(3);
+    axx::mpi::abort_job(rc, "transaxx: rank " + std::to_string(axx::mpi::rank()) + ": " + failure);
+  }
+  if (!failure.empty()) std::fprintf(stderr, "%s\n", failure.c_str());
+  axx::mpi::finalize();
+  return rc;
 }

@@ -19,6 +19,7 @@
 #include "characterize/error_metrics.hpp"
 #include "characterize/plots.hpp"
 #include "multipliers_rtl/catalog.hpp"
+#include "mpi/mpi.hpp"
 
 #ifndef AXX_RTL_DIR
 #define AXX_RTL_DIR "multipliers_rtl"
@@ -316,29 +317,64 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   LibraryBuildResult res;
   std::vector<Json> records(items.size());
   std::vector<bool> ok(items.size(), false);
+  std::vector<bool> reused(items.size(), false);
+  std::vector<std::string> failure(items.size());
+  // Under MPI each rank characterizes its share (cyclic split) into the same folder: records are
+  // per multiplier and written atomically, so ranks never write the same file. Rank 0 then
+  // gathers the outcomes and writes the index, as one process would have.
+  const std::vector<size_t> mine = mpi::share(items.size(), mpi::Split::cyclic);
   std::mutex mu;
   std::atomic<size_t> next{0};
-  Progress bar("library", items.size(), "multipliers");
+  Progress bar("library", mine.size(), "multipliers");
   auto worker = [&] {
-    for (size_t i = next++; i < items.size(); i = next++) {
+    for (size_t k = next++; k < mine.size(); k = next++) {
+      const size_t i = mine[k];
       try {
         CharacterizeResult r = characterize(items[i].options);
         std::lock_guard<std::mutex> lock(mu);
         records[i] = std::move(r.record);
         ok[i] = true;
-        (r.reused ? res.reused : res.built) += 1;
+        reused[i] = r.reused;
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(mu);
-        res.failures.push_back(fmt::format("{} [{}]: {}", items[i].options.name, e.code(), e.what()));
+        failure[i] = fmt::format("{} [{}]: {}", items[i].options.name, e.code(), e.what());
       }
       bar.advance(1, items[i].options.name);
     }
   };
   std::vector<std::thread> threads;
-  const int n = std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(items.size(), 1)));
+  const int n = std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(mine.size(), 1)));
   for (int k = 0; k < n; ++k) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   bar.finish();
+  if (mpi::parallel()) {
+    Json outcome = Json::array();
+    for (size_t i : mine) {
+      outcome.push_back(ok[i] ? Json{{"i", i}, {"record", records[i]}, {"reused", bool(reused[i])}}
+                              : Json{{"i", i}, {"failure", failure[i]}});
+    }
+    const std::vector<std::string> parts = mpi::gather(outcome.dump());
+    if (!mpi::is_root()) {
+      res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return res;  // rank 0 writes the index and reports
+    }
+    for (const std::string& part : parts) {
+      for (const Json& d : Json::parse(part)) {
+        const size_t i = d.at("i").get<size_t>();
+        ok[i] = d.contains("record");
+        if (ok[i]) {
+          records[i] = d.at("record");
+          reused[i] = d.at("reused").get<bool>();
+        } else {
+          failure[i] = d.at("failure").get<std::string>();
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (ok[i]) (reused[i] ? res.reused : res.built) += 1;
+    else if (!failure[i].empty()) res.failures.push_back(failure[i]);
+  }
   std::vector<Json> good;
   std::vector<std::string> families;
   for (size_t i = 0; i < items.size(); ++i) {

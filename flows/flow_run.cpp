@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <cstdio>
 #include <iostream>
 
@@ -124,7 +125,15 @@ std::string StageContext::threads() const { return std::to_string(spec_.table("f
 void StageContext::run(const std::string& step, const std::vector<std::string>& args) {
   fs::create_directories(dir_ / "logs");
   const fs::path log = dir_ / "logs" / fmt::format("{:02}-{}.log", commands_.size() + 1, step);
-  std::vector<std::string> argv{exe_.string()};
+  // The commands whose work is a list of items run under [flow] launcher (mpirun, srun) when set.
+  std::vector<std::string> argv;
+  const bool item_list = !args.empty() && (args[0] == "sensitivity" || args[0] == "search" ||
+                                           (args[0] == "library" && args.size() > 1 && args[1] == "build"));
+  if (item_list && spec_.table("flow").contains("launcher")) {
+    std::istringstream words(spec_.table("flow").at("launcher").get<std::string>());
+    for (std::string w; words >> w;) argv.push_back(w);
+  }
+  argv.push_back(exe_.string());
   argv.insert(argv.end(), args.begin(), args.end());
   ProcessOptions po;
   po.log = log;

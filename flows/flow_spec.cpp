@@ -46,6 +46,9 @@ const std::vector<FlowKey>& flow_keys() {
       str("flow", "runs", "runs", "folder holding the run folders, relative to the current folder"),
       integer("flow", "threads", 2, 1, 256, "threads for LibTorch and parallel characterization"),
       integer("flow", "seed", 1, 0, 1e15, "seed of calibration subsets, training and the search"),
+      str("flow", "launcher", "",
+          "command put before the stages' library build, sensitivity and search commands to run them across MPI "
+          "ranks, split on spaces (e.g. \"mpirun -np 8\" or \"srun\"; \"\" = plain processes); results are the same"),
 
       str("data", "dataset", "fashion-mnist", "dataset kind", {"fashion-mnist", "cifar10", "folder"}),
       str("data", "path", "", "dataset folder (\"\" = the Debian package's for fashion-mnist)", {}, true),

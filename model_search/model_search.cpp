@@ -2,16 +2,19 @@
 #include "model_search/model_search.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "emulation/train/layer_stats.hpp"
 #include "search/run.hpp"
+#include "mpi/mpi.hpp"
 
 namespace axx::train {
 
@@ -32,6 +35,54 @@ std::string fmt_duration(double s) {
   if (s < 5400) return fmt::format("{:.1f}min", s / 60);
   return fmt::format("{:.1f}h", s / 3600);
 }
+
+// Under MPI the search runs on rank 0 (archive, algorithm state, checkpoint); each batch of
+// configurations is broadcast as one multiplier name per layer, every rank scores its share and
+// rank 0 gathers the accuracies in batch order. Scores depend only on the configuration, so the
+// search takes the same path as in one process.
+class RankedEvaluator : public search::Evaluator {
+ public:
+  explicit RankedEvaluator(EmulatorEvaluator& ev) : ev_(ev) {}
+  std::vector<double> evaluate(const search::SearchSpace& space, const std::vector<search::Config>& configs) override {
+    ev_.evaluate(space, {});  // MSR-008 for a space of another model, before any work
+    Json batch = Json::array();
+    for (const auto& c : configs) {
+      std::vector<std::string> names;
+      for (size_t l = 0; l < c.size(); ++l) names.push_back(space.multiplier_name(c, l));
+      batch.push_back(names);
+    }
+    mpi::broadcast(batch.dump());
+    std::vector<double> out(configs.size());
+    score_batch(ev_, batch, [&](size_t k, const std::string& r) { out[k] = Json::parse(r).get<double>(); });
+    return out;
+  }
+  std::vector<std::string> layer_names() const override { return ev_.layer_names(); }
+  /// Tells the other ranks that the search is over.
+  void finish() { mpi::broadcast("null"); }
+
+  static void score_batch(EmulatorEvaluator& ev, const Json& batch,
+                          const std::function<void(size_t, const std::string&)>& on_root) {
+    mpi::for_each_item(
+        batch.size(),
+        [&](size_t k) { return Json(ev.subset_accuracy(batch[k].get<std::vector<std::string>>())).dump(); },
+        [&](size_t k) {
+          std::vector<std::string> names = batch[k].get<std::vector<std::string>>();
+          return fmt::format("configuration [{}]", fmt::join(names, ", "));
+        },
+        on_root, batch.size());  // one round per batch
+  }
+  /// What the ranks other than 0 do: score their share of each batch until the search is over.
+  static void serve(EmulatorEvaluator& ev) {
+    for (;;) {
+      const Json batch = Json::parse(mpi::broadcast(""));
+      if (batch.is_null()) return;
+      score_batch(ev, batch, [](size_t, const std::string&) {});
+    }
+  }
+
+ private:
+  EmulatorEvaluator& ev_;
+};
 
 }  // namespace
 
@@ -67,6 +118,10 @@ Json run_model_search(const ModelSearchOptions& o) {
   if (!o.sensitivity_file.empty()) sens = search::load_sensitivity(o.sensitivity_file);
 
   EmulatorEvaluator ev(o.eval);
+  if (!mpi::is_root()) {
+    RankedEvaluator::serve(ev);
+    return Json();  // rank 0 writes and reports
+  }
   const std::string model_id = ev.model_id();
   if (sens && !sens->model.empty() && sens->model != model_id) {
     throw Error("MSR-006", fmt::format("sensitivity table {} is for model '{}' but the search runs model '{}' ({}); "
@@ -123,7 +178,14 @@ Json run_model_search(const ModelSearchOptions& o) {
     }
     return o.stop_after <= 0 || p.used < o.stop_after;
   };
-  const search::SearchResult res = search::run_search(so, ev);
+  search::SearchResult res;
+  if (mpi::parallel()) {
+    RankedEvaluator ranked(ev);
+    res = search::run_search(so, ranked);
+    ranked.finish();
+  } else {
+    res = search::run_search(so, ev);
+  }
 
   // Re-evaluate the fronts on the whole test set and extend the summary.
   const search::SearchSpace space =

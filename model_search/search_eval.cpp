@@ -140,6 +140,8 @@ std::vector<double> EmulatorEvaluator::evaluate(const search::SearchSpace& space
   return out;
 }
 
+double EmulatorEvaluator::subset_accuracy(const std::vector<std::string>& names) { return impl_->run(names, false); }
+
 std::vector<std::string> EmulatorEvaluator::layer_names() const {
   std::vector<std::string> n;
   for (const auto& [name, l] : impl_->layers) n.push_back(name);

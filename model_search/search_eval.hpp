@@ -58,6 +58,9 @@ class EmulatorEvaluator : public search::Evaluator {
   /// subset, or on the whole test set with `full`. Cached. Throws MSR-005 for a layer the model
   /// lacks.
   double accuracy(const std::map<std::string, std::string>& layers, bool full = false);
+  /// Top-1 on the search subset with one multiplier name per model layer (layer_names() order),
+  /// as evaluate() scores a configuration. Cached.
+  double subset_accuracy(const std::vector<std::string>& names);
 
   /// The model's Layers JSON without histograms (names, kinds, multiply counts per image).
   search::ModelLayers model_layers() const;

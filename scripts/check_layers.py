@@ -17,9 +17,10 @@ import sys
 # part folder -> the parts it may include (besides itself). Longest folder prefix wins.
 ALLOWED = {
     "common": [],
+    "mpi": ["common"],                            # ranks, item splits, gather/broadcast
     "multipliers_rtl": ["common"],
     "eda": ["common"],
-    "characterize": ["common", "eda", "multipliers_rtl"],
+    "characterize": ["common", "eda", "multipliers_rtl", "mpi"],
     "hwgen": ["common"],
     "hwgen/verify": ["common", "eda", "hwgen"],
     "search": ["common"],
@@ -28,11 +29,12 @@ ALLOWED = {
     "emulation/data": ["common"],
     "emulation/models": ["common", "emulation"],
     "emulation/import": ["common", "emulation", "emulation/models"],
-    "emulation/train": ["common", "emulation", "emulation/cuda", "emulation/data", "emulation/models", "emulation/import"],
+    "emulation/train": ["common", "emulation", "emulation/cuda", "emulation/data", "emulation/models", "emulation/import",
+                        "mpi"],
     "model_search": ["common", "search", "emulation", "emulation/cuda", "emulation/data", "emulation/models",
-                     "emulation/import", "emulation/train"],
+                     "emulation/import", "emulation/train", "mpi"],
     "flows": ["common", "multipliers_rtl", "eda", "characterize", "hwgen", "search"],
-    "apps": ["common", "multipliers_rtl", "eda", "characterize", "hwgen", "hwgen/verify", "search", "emulation/cuda",
+    "apps": ["common", "mpi", "multipliers_rtl", "eda", "characterize", "hwgen", "hwgen/verify", "search", "emulation/cuda",
              "emulation", "emulation/data", "emulation/models", "emulation/import", "emulation/train",
              "model_search", "flows"],
 }

@@ -25,7 +25,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join("docs", "errors.md")
-PART_DIRS = ["common", "multipliers_rtl", "eda", "characterize", "hwgen", "search", "emulation", "model_search",
+PART_DIRS = ["common", "mpi", "multipliers_rtl", "eda", "characterize", "hwgen", "search", "emulation", "model_search",
              "flows", "apps"]
 EXTENSIONS = (".cpp", ".hpp", ".cu")
 # Files whose code literals are references to codes, not throw sites.
@@ -59,6 +59,7 @@ PREFIXES = {
     "TRN": r"emulation/train/",
     "FLOW": r"flows/",
     "CLI": r"apps/",
+    "MPI": r"mpi/",
 }
 
 # The parts of docs/errors.md, in order: title, prefixes.
@@ -67,6 +68,7 @@ PARTS = [
     ("common/library_folder (multiplier library folders and records)", ["LIB"]),
     ("multipliers_rtl/ (catalog, reference models)", ["CAT"]),
     ("eda/ (Yosys, Verilator, Liberty, gate netlists)", ["YSY", "VLT", "LTY", "NET"]),
+    ("mpi/ (ranks, work lists across MPI processes)", ["MPI"]),
     ("characterize/ (one multiplier, stimulus, library build)", ["CHR", "STIM"]),
     ("hwgen/ (systolic-array generator)", ["HWG"]),
     ("hwgen/verify/ (lint, simulation, synthesis, power of the generated design)", ["HWV"]),

@@ -15,6 +15,8 @@ PACKAGES=(
   yosys verilator qflow-tech-osu018 opensta
   # tensors (CPU LibTorch) and a fast BLAS for it
   libtorch-dev libopenblas0-pthread
+  # MPI: the item-list commands across processes and machines (optional at build time: AXX_WITH_MPI)
+  libopenmpi-dev openmpi-bin
   # data
   dataset-fashion-mnist
   # reference models for tests (TorchScript export)

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "mpi/mpi.hpp"
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/image.hpp"
@@ -166,7 +167,7 @@ Json run_sensitivity(const SensitivityOptions& o) {
   const std::string model_id = model_identifier(e.model);  // SHA-256 of the file: once
   const Json key = sensitivity_key(o, model_id, lib, layers, mults, test, fp32.top1, exact.top1);
   Json done = Json::object();  // "layer\tmultiplier" -> {top1, top5}
-  if (fs::exists(partial_path)) {
+  if (mpi::is_root() && fs::exists(partial_path)) {
     try {
       const Json p = read_json_file(partial_path);
       if (p.value("key", Json()) == key) done = p.at("rows");
@@ -177,38 +178,57 @@ Json run_sensitivity(const SensitivityOptions& o) {
       std::fprintf(stderr, "sensitivity: resuming, %zu of %zu rows from %s\n", done.size(),
                    layers.size() * mults.size(), partial_path.string().c_str());
   }
+  // Under MPI rank 0 owns the partial file: the others learn from it which rows are done.
+  if (mpi::parallel()) done = Json::parse(mpi::broadcast(done.dump()));
   const size_t resumed = done.size();
-  int64_t evaluated = 0;
-  Json rows = Json::array();
-  std::vector<std::vector<double>> drop(layers.size(), std::vector<double>(mults.size()));
-  std::string csv = "layer,multiplier,top1,top5,drop_top1\n";
+  // The rows still to evaluate, in table order; under MPI spread over the ranks in rounds, each
+  // round's rows sent to rank 0, which saves them before the next round.
+  std::vector<std::pair<size_t, size_t>> pending;
+  for (size_t i = 0; i < layers.size(); ++i)
+    for (size_t j = 0; j < mults.size(); ++j)
+      if (!done.contains(layers[i] + "\t" + mults[j])) pending.emplace_back(i, j);
+  const bool stop = o.stop_after > 0 && int64_t(pending.size()) > o.stop_after;
+  if (stop) pending.resize(size_t(o.stop_after));
   std::unique_ptr<Progress> bar;
-  if (e.run.progress) bar = std::make_unique<Progress>("sensitivity", layers.size() * mults.size(), "evaluations");
-  for (size_t i = 0; i < layers.size(); ++i) {
-    for (size_t j = 0; j < mults.size(); ++j) {
-      const std::string id = layers[i] + "\t" + mults[j];
-      Accuracy a;
-      if (done.contains(id)) {
-        a.top1 = done[id].at("top1").get<double>();
-        a.top5 = done[id].at("top5").get<double>();
-      } else {
-        if (o.stop_after > 0 && evaluated == o.stop_after) {
-          throw Error("TRN-004", fmt::format("sensitivity stopped after {} rows, as asked; run it again to resume "
-                                             "from {}", evaluated, partial_path.string()));
-        }
+  if (e.run.progress && mpi::is_root()) {
+    bar = std::make_unique<Progress>("sensitivity", layers.size() * mults.size(), "evaluations");
+    if (resumed > 0) bar->advance(resumed, "resumed");
+  }
+  mpi::for_each_item(
+      pending.size(),
+      [&](size_t k) {
+        const auto [i, j] = pending[k];
         emu::ApproxConfig c = cfg;
         c.layers = {{layers[i], mults[j]}};
         emu::apply_config(*m, c, lib);
-        a = evaluate(m, test, e.run.batch_size, "", false);
-        ++evaluated;
-        done[id] = {{"top1", a.top1}, {"top5", a.top5}};
+        const Accuracy a = evaluate(m, test, e.run.batch_size, "", false);
+        return Json{{"top1", a.top1}, {"top5", a.top5}}.dump();
+      },
+      [&](size_t k) { return fmt::format("row {} x {}", layers[pending[k].first], mults[pending[k].second]); },
+      [&](size_t k, const std::string& result) {
+        const auto [i, j] = pending[k];
+        done[layers[i] + "\t" + mults[j]] = Json::parse(result);
         write_json_atomic(partial_path, Json{{"key", key}, {"rows", done}});
-      }
+        if (bar) bar->advance(1, layers[i] + " " + mults[j]);
+      });
+  if (stop) {
+    throw Error("TRN-004", fmt::format("sensitivity stopped after {} rows, as asked; run it again to resume "
+                                       "from {}", o.stop_after, partial_path.string()));
+  }
+  if (!mpi::is_root()) return Json();  // rank 0 writes the results
+  Json rows = Json::array();
+  std::vector<std::vector<double>> drop(layers.size(), std::vector<double>(mults.size()));
+  std::string csv = "layer,multiplier,top1,top5,drop_top1\n";
+  for (size_t i = 0; i < layers.size(); ++i) {
+    for (size_t j = 0; j < mults.size(); ++j) {
+      const Json& d = done.at(layers[i] + "\t" + mults[j]);
+      Accuracy a;
+      a.top1 = d.at("top1").get<double>();
+      a.top5 = d.at("top5").get<double>();
       drop[i][j] = exact.top1 - a.top1;
       rows.push_back({{"layer", layers[i]}, {"multiplier", mults[j]}, {"top1", a.top1}, {"top5", a.top5},
                       {"drop_top1", drop[i][j]}});
       csv += fmt::format("{},{},{:.6f},{:.6f},{:.6f}\n", layers[i], mults[j], a.top1, a.top5, drop[i][j]);
-      if (bar) bar->advance(1, layers[i] + " " + mults[j]);
     }
   }
   if (bar) bar->finish();

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "flows/flow_run.hpp"
 #include "flows/flow_spec.hpp"
 #include "flows/flow_stages.hpp"
 
@@ -209,4 +210,27 @@ TEST(FlowSpec, MissingInputFilesAreFoundBeforeAnyStage) {
   // Training a model needs no model file.
   EXPECT_EQ(code_of("[model]\ntrain = true\npreset = \"vit_fmnist\"\n" + ok_data), "");
   fs::remove_all(d);
+}
+
+// [flow] launcher goes before the item-list commands (library build, sensitivity, search) and
+// nowhere else; "" (the default) runs them as plain processes.
+TEST(FlowSpec, LauncherPrefixesOnlyTheItemListCommands) {
+  const auto dir = std::filesystem::temp_directory_path() / ("axx-launcher-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const FlowSpec plain = parse_flow(kMinimal, "/base/f.toml", "/base");
+  EXPECT_EQ(plain.table("flow").at("launcher"), "");
+  // `env` as the launcher: it runs the program unchanged, and stage.json's argv shows it.
+  const FlowSpec s = parse_flow(std::string("[flow]\nlauncher = \"env  AXX_X=1\"\n") + kMinimal, "/base/f.toml", "/base");
+  StageContext ctx(s, dir, "sensitivity", "/bin/true", nullptr, {});
+  ctx.run("sensitivity", {"sensitivity", "--help"});
+  ctx.run("hwgen", {"hwgen", "--help"});
+  ctx.run("library-build", {"library", "build"});
+  ctx.run("library-list", {"library", "list"});
+  const Json& c = ctx.commands();
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].at("argv"), Json({"env", "AXX_X=1", "/bin/true", "sensitivity", "--help"}));
+  EXPECT_EQ(c[1].at("argv"), Json({"/bin/true", "hwgen", "--help"}));
+  EXPECT_EQ(c[2].at("argv"), Json({"env", "AXX_X=1", "/bin/true", "library", "build"}));
+  EXPECT_EQ(c[3].at("argv"), Json({"/bin/true", "library", "list"}));
+  std::filesystem::remove_all(dir);
 }
