@@ -20,7 +20,10 @@ bool design_is_signed(const std::string& config_path, const std::string& library
   std::vector<std::string> names;
   if (cfg.contains("default") && cfg["default"].is_string()) names.push_back(cfg["default"].get<std::string>());
   const Json layers = cfg.value("layers", Json::object());
-  for (const auto& [layer, m] : layers.items()) names.push_back(m.get<std::string>());
+  for (const auto& [layer, m] : layers.items()) {  // "name" or {"multiplier": "name", "compensation": ...}
+    if (m.is_string()) names.push_back(m.get<std::string>());
+    else if (m.is_object() && m.contains("multiplier") && m["multiplier"].is_string()) names.push_back(m["multiplier"].get<std::string>());
+  }
   for (const auto& n : names) {
     if (const lib::IndexEntry* e = index.find(n)) return lib::read_entry_record(index, *e).is_signed;
   }

@@ -1,5 +1,6 @@
 // Flow stage "sensitivity": each approximable layer alone with each multiplier of the library
-// (the others exact 8-bit), the data the search's surrogate and policy start from.
+// (the others exact 8-bit), the data the search's surrogate and policy start from; with the
+// search's error compensation ([search] compensation), so the drops are those the search will see.
 #include "flows/flow_stages.hpp"
 
 namespace axx::flows {
@@ -10,10 +11,14 @@ StageDef sensitivity_stage() {
   s.what = "per-layer sensitivity to every multiplier";
   s.reads = {"characterize", "model", "calibrate"};
   s.inputs = [](const FlowSpec& spec) {
-    return Json{{"sensitivity", spec.table("sensitivity")},
-                {"calibrate", spec.table("calibrate")},
-                {"data", spec.table("data")},
-                {"seed", spec.table("flow")["seed"]}};
+    Json in{{"sensitivity", spec.table("sensitivity")},
+            {"calibrate", spec.table("calibrate")},
+            {"data", spec.table("data")},
+            {"seed", spec.table("flow")["seed"]}};
+    // Measured the way the search scores: with its compensation (absent when none: old runs stay valid).
+    const std::string comp = spec.table("search").value("compensation", "none");
+    if (comp != "none") in["compensation"] = comp;
+    return in;
   };
   s.run = [](StageContext& ctx) {
     const Json& c = ctx.spec().table("sensitivity");
@@ -27,6 +32,7 @@ StageDef sensitivity_stage() {
       args.push_back("--multipliers");
       for (const auto& m : c.at("multipliers")) args.push_back(m.get<std::string>());
     }
+    args.insert(args.end(), {"--compensation", ctx.spec().table("search").value("compensation", "none")});
     args.insert(args.end(), {"--out", ctx.dir().string()});
     ctx.run("sensitivity", args);
     return Json{{"json", (ctx.dir() / "sensitivity.json").string()},

@@ -101,7 +101,9 @@ Json run_model_search(const ModelSearchOptions& o) {
   so.space.signedness = parse_signedness(o.signedness);
   so.space.max_candidates = o.max_candidates;
   so.space.bias_aware = o.bias_aware;
-  so.space.mean_compensation = o.mean_compensation;
+  // The surrogate's error features follow the evaluator: compensated products have no bias left.
+  // (space.describe() carries the flag, so the checkpoint fingerprint changes with it.)
+  so.space.mean_compensation = o.mean_compensation || o.eval.compensation == "mean";
   so.algo = o.algo;
   so.compare = o.compare;
   search::find_algorithm(o.algo);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "emulation/compensation.hpp"
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut.hpp"
 #include "hwgen/golden.hpp"
@@ -110,6 +111,12 @@ TEST_P(CompensatedVsEmulator, TiledArrayEqualsEmulatorPlusContractCorrection) {
   }
   const std::vector<int32_t> t = contract_table(lut, counts, e->is_signed);
   EXPECT_EQ(hwgen::compensation_table(lut, counts, e->is_signed), t);
+  // ... and the emulator's own table (emulation/compensation.hpp) is the same one, so the RTL's
+  // correction equals what `eval --compensation mean` adds.
+  std::array<double, 256> hist{};
+  for (int a = 0; a < 256; ++a) hist[static_cast<size_t>(a)] = counts[static_cast<size_t>(a)];
+  const std::array<int32_t, 256> emu_t = emu::compensation_table(lut.data(), e->is_signed, hist);
+  EXPECT_EQ(std::vector<int32_t>(emu_t.begin(), emu_t.end()), t);
   if (c.multiplier.rfind("exact", 0) == 0) {
     for (int32_t v : t) ASSERT_EQ(v, 0);
   }

@@ -7,6 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
@@ -31,7 +34,8 @@ const std::string kModel = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnis
 bool have_fmnist() { return fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"); }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / name;
+  // Unique per process: two runs of this suite at once (ctest -j, two checkouts) must not share.
+  const fs::path d = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -54,8 +58,7 @@ class SearchEval : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!have_fmnist()) return;
-    lib_ = fs::temp_directory_path() / "axx_search_eval_lib";
-    fs::create_directories(lib_);
+    lib_ = fresh_dir("axx_search_eval_lib");
     const CliRun r = transaxx({"library", "build", std::string(AXX_RTL_DIR) + "/catalog.csv", "--only", "exact_s8",
                             "exact_u8", "bam_s8_v6", "drum_u8_k4", "--out", lib_.string(), "-j", "2"},
                            lib_ / "build.log");
