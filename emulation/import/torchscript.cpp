@@ -15,9 +15,15 @@
 #include <torch/csrc/jit/runtime/interpreter.h>
 #include <torch/script.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -744,6 +750,67 @@ InputSpec resolve_spec(const std::string& path, const TorchScriptOptions& o) {
   return s;
 }
 
+/// Loads the archive once in a forked child before this process does. A damaged archive can
+/// crash LibTorch's reader (the TorchScript fuzzer found a SIGSEGV inside torch::jit::load) or
+/// leave its global state broken after a refused load, so a file reaches torch::jit::load here
+/// only after a child loaded it cleanly: a crash becomes IMP-002 and a refused archive is
+/// refused with the child's message, without touching this process. When fork is impossible
+/// the file is loaded in-process as before.
+void probe_load_in_child(const std::string& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    int rc = 0;
+    try {
+      torch::jit::load(path, at::kCPU);
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      for (size_t off = 0; off < msg.size();) {
+        const ssize_t n = ::write(fds[1], msg.data() + off, msg.size() - off);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      rc = 3;
+    } catch (...) {
+      rc = 3;
+    }
+    ::_exit(rc);  // no destructors, no atexit handlers of the parent's state
+  }
+  ::close(fds[1]);
+  std::string msg;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n > 0) msg.append(buf, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return;
+  }
+  const std::string hint = "save the model with torch.jit.save(torch.jit.script(model), path) — a torch.save'd "
+                           "state dict holds no graph";
+  if (WIFSIGNALED(status)) {
+    throw Error("IMP-002", fmt::format("{}: not a TorchScript archive (LibTorch's reader crashed on it with {}: the "
+                                       "file is damaged); {}",
+                                       path, ::strsignal(WTERMSIG(status)), hint));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+    throw Error("IMP-002", fmt::format("{}: not a TorchScript archive ({}); {}", path,
+                                       msg.empty() ? "LibTorch refused it" : msg, hint));
+  }
+}
+
 }  // namespace
 
 bool is_torchscript_path(const std::string& path) {
@@ -755,6 +822,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   if (!fs::exists(path)) throw Error("IMP-001", fmt::format("model file '{}' does not exist", path));
   const InputSpec spec = resolve_spec(path, o);
   register_operators();
+  probe_load_in_child(path);
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, at::kCPU);
