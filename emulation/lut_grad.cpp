@@ -80,6 +80,21 @@ at::Tensor lut_derivative_tables(const Multiplier& mult) {
   return t;
 }
 
+at::Tensor compensated_derivative_tables(const at::Tensor& tables, const std::array<int32_t, 256>& t,
+                                         bool is_signed) {
+  at::Tensor out = tables.clone();
+  const int lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+  auto f = [&](int v) { return double(t[size_t(byte_of(v))]); };
+  float* dbt = out.data_ptr<float>() + 65536;
+  for (int b = 0; b < 256; ++b) {
+    const int v = value_of(b, is_signed);
+    const double dt = v == lo ? f(v + 1) - f(v) : v == hi ? f(v) - f(v - 1) : (f(v + 1) - f(v - 1)) / 2;
+    float* row = dbt + b * 256;  // Db(·, b), transposed: one row per b
+    for (int a = 0; a < 256; ++a) row[a] = float(double(row[a]) - dt);
+  }
+  return out;
+}
+
 std::pair<at::Tensor, at::Tensor> lut_product_grads(const at::Tensor& g_in, const at::Tensor& qa_in, float sa,
                                                     int32_t za, const at::Tensor& qb_in, const at::Tensor& sb_in,
                                                     const at::Tensor& zb_in, const at::Tensor& tables,

@@ -20,6 +20,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -58,6 +60,12 @@ class GradientModeGuard {
 /// [1][b][a] = Db(a, b) (transposed, so a column of the table is a contiguous row). Computed
 /// once per table and cached (thread-safe; the cache holds one entry per live table).
 at::Tensor lut_derivative_tables(const Multiplier& mult);
+
+/// The derivative tables of a product under "mean" compensation (compensation.hpp) with table t:
+/// each product then contributes lut[a][b] − t[b], so Da is unchanged and Db(a, b) loses t's own
+/// difference Dt(b) (same neighbours and ends as above). A new tensor; `tables` is not changed.
+at::Tensor compensated_derivative_tables(const at::Tensor& tables, const std::array<int32_t, 256>& t,
+                                         bool is_signed);
 
 /// The gradients above for a batch of products. g: float [Bt, M, N]; qa: uint8 [Bt, M, K];
 /// qb: uint8 [Bt, N, K]; sb: float [N]; zb: int32 [N]; tables: from lut_derivative_tables.

@@ -52,10 +52,12 @@ struct SteArgs {
   std::vector<int64_t> in_size, kernel;  // conv: [H, W], [kh, kw]
 };
 
-// The LUT-gradient part of the STE arguments (lut_grad.hpp) when this thread asks for it.
-bool lut_gradients(const Multiplier& mult, SteArgs& args) {
+// The LUT-gradient part of the STE arguments (lut_grad.hpp) when this thread asks for it; with
+// compensation, the derivative tables of the compensated product lut[a][b] − t[b].
+bool lut_gradients(const Multiplier& mult, SteArgs& args, const CompensationTable* comp) {
   if (gradient_mode() != GradientMode::lut) return false;
   args.tables = lut_derivative_tables(mult);
+  if (comp) args.tables = compensated_derivative_tables(args.tables, *comp, mult.is_signed);
   return true;
 }
 
@@ -657,7 +659,7 @@ at::Tensor approx_linear(const at::Tensor& x, const at::Tensor& weight,
   args.a_fq = fake_quantize(x.detach(), act, mult.is_signed);
   args.a_mask = range_mask(x.detach(), act, mult.is_signed);
   args.b_fq = fake_quantize_weight(weight.detach(), qw, mult.is_signed);
-  if (lut_gradients(mult, args)) {
+  if (lut_gradients(mult, args, comp)) {
     args.qa = quantize(x.detach().reshape({1, -1, K}).cpu(), act, mult.is_signed, name);
     args.qb = qw.codes.cpu().unsqueeze(0);
     args.sb = qw.scale.cpu();
@@ -725,7 +727,7 @@ at::Tensor approx_conv2d(const at::Tensor& x, const at::Tensor& weight,
   args.a_fq = fake_quantize(x.detach(), act, mult.is_signed);
   args.a_mask = range_mask(x.detach(), act, mult.is_signed);
   args.b_fq = fake_quantize_weight(w2.detach(), qw, mult.is_signed).reshape(weight.sizes());
-  if (lut_gradients(mult, args)) {
+  if (lut_gradients(mult, args, comp)) {
     // The forward's im2col codes (padding = the zero point's code), per group.
     const at::Tensor qc = centred_codes(x.detach().cpu(), act, mult.is_signed);
     const at::Tensor cols = at::im2col(qc, {kh, kw}, {geo.dilation[0], geo.dilation[1]},
@@ -790,7 +792,7 @@ at::Tensor approx_matmul(const at::Tensor& a, const at::Tensor& b, const Multipl
   args.a_mask = range_mask(a.detach(), qa, mult.is_signed);
   args.b_fq = fake_quantize(b.detach(), qb, mult.is_signed);
   args.b_mask = range_mask(b.detach(), qb, mult.is_signed);
-  if (lut_gradients(mult, args)) {
+  if (lut_gradients(mult, args, comp)) {
     args.qa = quantize(a.detach().cpu(), qa, mult.is_signed, name + " (operand a)").reshape({-1, M, K});
     args.qb = quantize(b.detach().cpu(), qb, mult.is_signed, name + " (operand b)")
                   .reshape({-1, K, N}).transpose(1, 2).contiguous();

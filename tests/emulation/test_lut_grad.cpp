@@ -4,6 +4,8 @@
 // in value order), for signed and unsigned tables; an exact table gives the STE gradients.
 #include <torch/autograd.h>
 
+#include <random>
+
 #include "emulation/lut_grad.hpp"
 #include "emulation/ops.hpp"
 #include "test_util.hpp"
@@ -211,6 +213,64 @@ TEST_P(LutGrad, ExactTableGivesTheStraightThroughGradients) {
   auto hl = torch::autograd::grad({ml}, {a, b}, {go2});
   EXPECT_TRUE(at::allclose(hl[0], hs[0], 1e-4, 1e-5));
   EXPECT_TRUE(at::allclose(hl[1], hs[1], 1e-4, 1e-5));
+}
+
+// "mean" compensation subtracts t[b] from every product (compensation.hpp), so a compensated
+// layer must give the forward and the LUT gradients of the same layer without compensation whose
+// table is lut[a][b] − t[b]: the weight's (operand B's) gradient then includes −Dt(b).
+TEST_P(LutGrad, CompensationGivesTheGradientsOfTheShiftedTable) {
+  const bool s = GetParam();
+  // Entries 300 inside the product range, so the shifted table is a valid one too.
+  const std::vector<int32_t> lut = s ? test::random_lut(74, -32468, 32467) : test::random_lut(74, 300, 65235);
+  CompensationTable t{};
+  std::mt19937 rng(75);
+  for (auto& v : t) v = int32_t(rng() % 601) - 300;
+  std::vector<int32_t> shifted(lut);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) shifted[size_t(a * 256 + b)] -= t[size_t(b)];
+  auto m = make_multiplier("r", s, test::lut_tensor(lut));
+  auto ms = make_multiplier("r_shifted", s, test::lut_tensor(shifted));
+  const QParams act = qparams_from_range(s ? -2 : -1, s ? 2 : 3, s);
+  const int64_t K = 12, N = 5;
+  at::Tensor x = codes_input({2, 3, K}, act, s, 5).requires_grad_();
+  at::Tensor w = at::randn({N, K}).requires_grad_();
+  at::Tensor yc, ys;
+  {
+    GradientModeGuard lut_mode(GradientMode::lut);
+    yc = approx_linear(x, w, c10::nullopt, *m, act, WeightGranularity::per_channel, "fc", nullptr,
+                       MatmulPath::automatic, &t);
+    ys = approx_linear(x, w, c10::nullopt, *ms, act, WeightGranularity::per_channel, "fc");
+  }
+  EXPECT_TRUE(at::equal(yc.detach(), ys.detach()));
+  at::Tensor go = at::randn(yc.sizes());
+  auto gc = torch::autograd::grad({yc}, {x, w}, {go});
+  auto gs = torch::autograd::grad({ys}, {x, w}, {go});
+  expect_close(gc[0], gs[0].to(at::kDouble), "grad x");
+  expect_close(gc[1], gs[1].to(at::kDouble), "grad w");
+  // ... and the compensation changes the weight's gradient (the test can fail).
+  at::Tensor yn;
+  {
+    GradientModeGuard lut_mode(GradientMode::lut);
+    yn = approx_linear(x, w, c10::nullopt, *m, act, WeightGranularity::per_channel, "fc");
+  }
+  auto gn = torch::autograd::grad({yn}, {x, w}, {go});
+  EXPECT_GT(max_abs(gn[1] - gc[1]), 1e-3 * max_abs(gc[1]));
+
+  const QParams qa = qparams_from_range(s ? -3 : -1, s ? 3 : 2, s), qb = qparams_from_range(s ? -2 : -0.5, 2, s);
+  at::Tensor a = codes_input({2, 4, 7}, qa, s, 6).requires_grad_();
+  at::Tensor b = codes_input({2, 7, 3}, qb, s, 7).requires_grad_();
+  at::Tensor mc, mss;
+  {
+    GradientModeGuard lut_mode(GradientMode::lut);
+    mc = approx_matmul(a, b, *m, qa, qb, "qk", MatmulPath::automatic, &t);
+    mss = approx_matmul(a, b, *ms, qa, qb, "qk");
+  }
+  EXPECT_TRUE(at::equal(mc.detach(), mss.detach()));
+  at::Tensor go2 = at::randn(mc.sizes());
+  auto hc = torch::autograd::grad({mc}, {a, b}, {go2});
+  auto hs = torch::autograd::grad({mss}, {a, b}, {go2});
+  expect_close(hc[0], hs[0].to(at::kDouble), "grad a");
+  expect_close(hc[1], hs[1].to(at::kDouble), "grad b");
 }
 
 INSTANTIATE_TEST_SUITE_P(Signedness, LutGrad, ::testing::Values(true, false),
