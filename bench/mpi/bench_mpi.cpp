@@ -3,7 +3,14 @@
 // multiplier and per sensitivity row, the fixed start-up of each command, the rank-0 merge
 // (a library build with every record up to date) and the cost of launching N ranks.
 //
-//   bench_mpi [--ranks 2,3] [--mults a,b,c,d] [--rows-layers l1,l2,...] [--work DIR] [--threads 1]
+//   bench_mpi [--ranks 2,3] [--mults a,b,c,d] [--rows-layers l1,l2,...] [--images 1000] [--work DIR]
+//             [--threads 1]
+//
+// --mults: the library's multipliers (the first is the exact one; the others are the sensitivity
+// table's columns); --images: test images per sensitivity row. The defaults are a quick run whose
+// fixed costs (launch, model load, calibration, the two baselines, the merge) weigh heavily; the
+// work of a real job (thousands of items) is dominated by the items: measure with more of them,
+// e.g. 12 multipliers and 3,000 images (docs/mpi.md).
 //
 // Needs mpirun (openmpi-bin); as root set OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1.
 // On a machine shared with other jobs the times are noisy: rerun on a quiet one.
@@ -58,6 +65,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> layers = {"blocks.0.attn.qkv", "blocks.0.mlp.fc1", "blocks.0.mlp.fc2", "head"};
   fs::path work = fs::temp_directory_path() / ("axx-bench-mpi-" + std::to_string(::getpid()));
   std::string threads = "1";
+  std::string images = "1000";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--ranks") {
@@ -69,6 +77,8 @@ int main(int argc, char** argv) {
       layers = split(v);
     } else if (k == "--work") {
       work = v;
+    } else if (k == "--images") {
+      images = v;
     } else if (k == "--threads") {
       threads = v;
     } else {
@@ -110,7 +120,7 @@ int main(int argc, char** argv) {
   const std::string model = std::string(AXX_SOURCE_DIR) + "/examples/models/fmnist_vit.safetensors";
   std::vector<std::string> approx(mults.begin() + 1, mults.end());
   auto sens = [&](const std::string& out, const std::vector<std::string>& ls, const std::vector<std::string>& ms) {
-    std::vector<std::string> a = {exe, "sensitivity", "--model", model, "--library", "lib_plain", "--test-limit", "1000",
+    std::vector<std::string> a = {exe, "sensitivity", "--model", model, "--library", "lib_plain", "--test-limit", images,
                                   "--calib-images", "128", "--threads", threads, "--no-progress", "--out", out,
                                   "--layers"};
     a.insert(a.end(), ls.begin(), ls.end());
@@ -119,7 +129,7 @@ int main(int argc, char** argv) {
     return a;
   };
   const size_t rows = layers.size() * approx.size();
-  Json st = {{"items", rows}, {"images", 1000}, {"threads_per_rank", std::stoi(threads)}};
+  Json st = {{"items", rows}, {"images", std::stoi(images)}, {"threads_per_rank", std::stoi(threads)}};
   st["plain_s"] = timed(sens("s_plain", layers, approx), 0, work);
   st["one_row_s"] = timed(sens("s_one", {layers.front()}, {approx.front()}), 0, work);
   st["item_s"] = (st["plain_s"].get<double>() - st["one_row_s"].get<double>()) / double(rows - 1);
