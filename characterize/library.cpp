@@ -319,17 +319,27 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   std::vector<bool> ok(items.size(), false);
   std::vector<bool> reused(items.size(), false);
   std::vector<std::string> failure(items.size());
-  // Under MPI each rank characterizes its share (cyclic split) into the same folder: records are
-  // per multiplier and written atomically, so ranks never write the same file. Rank 0 then
-  // gathers the outcomes and writes the index, as one process would have.
-  const std::vector<size_t> mine = mpi::share(items.size(), mpi::Split::cyclic);
+  // Under MPI the ranks take the multipliers one at a time as they become free (claims in the
+  // output folder: multipliers differ in cost, so a static split leaves one rank waiting) and
+  // characterize into the same folder: records are per multiplier and written atomically, so
+  // ranks never write the same file. Rank 0 then gathers the outcomes and writes the index, as
+  // one process would have.
+  const mpi::ItemClaims claims(o.out_dir.string());
+  std::vector<size_t> mine;  // the items this rank characterized, in the order it took them
   std::mutex mu;
   std::atomic<size_t> next{0};
-  Progress bar("library", mine.size(), "multipliers");
+  Progress bar("library", items.size(), "multipliers");
   auto worker = [&] {
-    for (size_t k = next++; k < mine.size(); k = next++) {
-      const size_t i = mine[k];
+    for (size_t i = next++; i < items.size(); i = next++) {
       try {
+        if (!claims.claim(i)) {
+          bar.advance(1, items[i].options.name + " (another rank)");
+          continue;
+        }
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          mine.push_back(i);
+        }
         CharacterizeResult r = characterize(items[i].options);
         std::lock_guard<std::mutex> lock(mu);
         records[i] = std::move(r.record);
@@ -337,13 +347,14 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
         reused[i] = r.reused;
       } catch (const Error& e) {
         std::lock_guard<std::mutex> lock(mu);
+        if (std::find(mine.begin(), mine.end(), i) == mine.end()) mine.push_back(i);
         failure[i] = fmt::format("{} [{}]: {}", items[i].options.name, e.code(), e.what());
       }
       bar.advance(1, items[i].options.name);
     }
   };
   std::vector<std::thread> threads;
-  const int n = std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(mine.size(), 1)));
+  const int n = std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(items.size(), 1)));
   for (int k = 0; k < n; ++k) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   bar.finish();
@@ -354,6 +365,7 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
                               : Json{{"i", i}, {"failure", failure[i]}});
     }
     const std::vector<std::string> parts = mpi::gather(outcome.dump());
+    claims.remove();  // every rank has stopped claiming
     if (!mpi::is_root()) {
       res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       return res;  // rank 0 writes the index and reports

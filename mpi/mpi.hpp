@@ -45,6 +45,28 @@ std::vector<size_t> share(size_t n, Split split, int rank, int size);
 /// This process's share.
 inline std::vector<size_t> share(size_t n, Split split = Split::cyclic) { return share(n, split, rank(), size()); }
 
+/// Items handed out as ranks become free, through a folder every rank sees (a shared file
+/// system, as the library folder already is): each item is taken by the first rank (or thread)
+/// whose claim(i) creates its claim file. Balances items of unequal cost, where a static split
+/// leaves one rank waiting for the other. Without MPI (or on one rank) claim() is always true
+/// and touches no file.
+class ItemClaims {
+ public:
+  /// Collective: rank 0 removes claim folders that killed jobs left in `dir`
+  /// (.mpi-claims-*), makes this job's and broadcasts its name. Throws axx::Error "MPI-005" on
+  /// every rank when rank 0 cannot make it.
+  explicit ItemClaims(const std::string& dir);
+  /// True for exactly one caller over all ranks and threads for each i. Throws axx::Error
+  /// "MPI-006" when the claim file can be neither created nor found (e.g. a folder not shared).
+  bool claim(size_t i) const;
+  /// Removes this job's claim folder; rank 0, after a collective call that every rank reaches
+  /// once it has stopped claiming (e.g. gather).
+  void remove() const;
+
+ private:
+  std::string folder_;  ///< empty without MPI
+};
+
 /// Every rank's string, in rank order, on rank 0 (other ranks get an empty vector).
 std::vector<std::string> gather(const std::string& mine);
 /// Rank 0's `s` on every rank.

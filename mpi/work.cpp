@@ -1,7 +1,14 @@
 // transaxx mpi — what does not depend on the transport: launcher detection, the item split,
 // the error path and the round-based work list (mpi.hpp).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -31,6 +38,47 @@ std::vector<size_t> share(size_t n, Split split, int rank, int size) {
     for (size_t i = 0; i < count; ++i) out.push_back(begin + i);
   }
   return out;
+}
+
+ItemClaims::ItemClaims(const std::string& dir) {
+  if (!parallel()) return;
+  namespace fs = std::filesystem;
+  std::string name;
+  if (is_root()) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.path().filename().string().rfind(".mpi-claims-", 0) == 0) fs::remove_all(e.path(), ec);
+    }
+    const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+    name = (fs::path(dir) / fmt::format(".mpi-claims-{}-{}", ::getpid(), now)).string();
+    fs::create_directories(name, ec);
+    if (ec) name = "!" + fmt::format("cannot create the claim folder '{}': {}", name, ec.message());
+  }
+  folder_ = broadcast(name);  // every rank learns the folder, or the failure
+  if (folder_.rfind("!", 0) == 0) {
+    throw Error("MPI-005", fmt::format("{}; the output folder must be writable and shared by every rank",
+                                       folder_.substr(1)));
+  }
+}
+
+bool ItemClaims::claim(size_t i) const {
+  if (folder_.empty()) return true;
+  const std::string f = folder_ + "/" + std::to_string(i);
+  const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::close(fd);
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  throw Error("MPI-006", fmt::format("rank {} cannot claim item {} in '{}': {}; the output folder must be writable "
+                                     "and shared by every rank (the same path on every node)",
+                                     rank(), i, folder_, std::strerror(errno)));
+}
+
+void ItemClaims::remove() const {
+  if (folder_.empty() || !is_root()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(folder_, ec);
 }
 
 void rank_failed(int failed_rank, const std::string& item, const std::string& what) {

@@ -750,6 +750,13 @@ InputSpec resolve_spec(const std::string& path, const TorchScriptOptions& o) {
   return s;
 }
 
+[[noreturn]] void not_an_archive(const std::string& path, const std::string& why) {
+  throw Error("IMP-002", fmt::format("{}: not a TorchScript archive ({}); save the model with "
+                                     "torch.jit.save(torch.jit.script(model), path) — a torch.save'd "
+                                     "state dict holds no graph",
+                                     path, why));
+}
+
 /// Loads the archive once in a forked child before this process does. A damaged archive can
 /// crash LibTorch's reader (the TorchScript fuzzer found a SIGSEGV inside torch::jit::load) or
 /// leave its global state broken after a refused load, so a file reaches torch::jit::load here
@@ -798,17 +805,11 @@ void probe_load_in_child(const std::string& path) {
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return;
   }
-  const std::string hint = "save the model with torch.jit.save(torch.jit.script(model), path) — a torch.save'd "
-                           "state dict holds no graph";
   if (WIFSIGNALED(status)) {
-    throw Error("IMP-002", fmt::format("{}: not a TorchScript archive (LibTorch's reader crashed on it with {}: the "
-                                       "file is damaged); {}",
-                                       path, ::strsignal(WTERMSIG(status)), hint));
+    not_an_archive(path, fmt::format("LibTorch's reader crashed on it with {}: the file is damaged",
+                                     ::strsignal(WTERMSIG(status))));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
-    throw Error("IMP-002", fmt::format("{}: not a TorchScript archive ({}); {}", path,
-                                       msg.empty() ? "LibTorch refused it" : msg, hint));
-  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) not_an_archive(path, msg.empty() ? "LibTorch refused it" : msg);
 }
 
 }  // namespace
@@ -829,10 +830,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   } catch (const std::exception& e) {
     std::string msg = e.what();
     if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    throw Error("IMP-002", fmt::format("{}: not a TorchScript archive ({}); save the model with "
-                                       "torch.jit.save(torch.jit.script(model), path) — a torch.save'd "
-                                       "state dict holds no graph",
-                                       path, msg));
+    not_an_archive(path, msg);
   }
   auto fwd = module.find_method("forward");
   if (!fwd) no_image_forward(path, "the TorchScript module has no forward method");

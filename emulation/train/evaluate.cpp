@@ -147,7 +147,11 @@ Json run_sensitivity(const SensitivityOptions& o) {
       if (all.count(p.key())) ordered.push_back(p.key());
     layers = ordered;
   }
-  const Accuracy fp32 = evaluate(m, test, e.run.batch_size, "fp32", e.run.progress);
+  // The two baselines: under MPI rank 0 measures fp32 and rank 1 exact 8-bit at the same time
+  // (each calibrates as every rank does), then every rank learns both.
+  const bool split_baselines = mpi::size() > 1;
+  Accuracy fp32, exact;
+  if (!split_baselines || mpi::rank() == 0) fp32 = evaluate(m, test, e.run.batch_size, "fp32", e.run.progress);
   emu::ApproxConfig cfg;
   cfg.library = o.library;
   cfg.default_multiplier = "exact";
@@ -159,7 +163,21 @@ Json run_sensitivity(const SensitivityOptions& o) {
   // One calibration for all rows: ranges are real-valued, so they serve every multiplier
   // (apply_config keeps them).
   calibrate(m, calib, cfg.calibration, e.run.batch_size);
-  const Accuracy exact = evaluate(m, test, e.run.batch_size, "exact8", e.run.progress);
+  if (!split_baselines || mpi::rank() == 1) exact = evaluate(m, test, e.run.batch_size, "exact8", e.run.progress);
+  if (split_baselines) {
+    const std::vector<std::string> parts =
+        mpi::gather(Json{{"fp32", {fp32.top1, fp32.top5}}, {"exact", {exact.top1, exact.top5}}}.dump());
+    Json both;
+    if (mpi::is_root()) {
+      const Json r1 = Json::parse(parts.at(1));
+      both = {{"fp32", {fp32.top1, fp32.top5}}, {"exact", r1.at("exact")}};
+    }
+    both = Json::parse(mpi::broadcast(both.dump()));
+    fp32.top1 = both["fp32"][0].get<double>();
+    fp32.top5 = both["fp32"][1].get<double>();
+    exact.top1 = both["exact"][0].get<double>();
+    exact.top5 = both["exact"][1].get<double>();
+  }
 
   // Rows done by an earlier run of the same inputs that was killed (or stopped) are kept in
   // sensitivity.partial.json, rewritten after every row, and not evaluated again.

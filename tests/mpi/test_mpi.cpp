@@ -63,6 +63,13 @@ TEST(MpiShare, PlainProcessIsOneRankAndLoopsInOrder) {
                Error);
   EXPECT_EQ(mpi::gather("a"), (std::vector<std::string>{"a"}));
   EXPECT_EQ(mpi::broadcast("b"), "b");
+  // One rank claims every item, again and again, and writes no claim files.
+  const fs::path d = test::temp_dir("claims");
+  const mpi::ItemClaims claims(d.string());
+  EXPECT_TRUE(claims.claim(0));
+  EXPECT_TRUE(claims.claim(0));
+  EXPECT_TRUE(fs::is_empty(d));
+  fs::remove_all(d);
 }
 
 TEST(MpiShare, BuildWithoutMpiRefusesToRunAsOneOfManyRanks) {
@@ -133,6 +140,9 @@ TEST_F(MpiRun, LibraryBuildOnOneTwoThreeRanksIsByteIdentical) {
     ASSERT_EQ(r.rc, 0) << r.output;
     EXPECT_NE(r.output.find("3 built, 0 up to date, 0 failed"), std::string::npos) << r.output;
     expect_same_library(dir_ / "plain", out);
+    for (const auto& e : fs::directory_iterator(out)) {  // the job's claim folder is gone
+      EXPECT_NE(e.path().filename().string().rfind(".mpi-claims-", 0), 0u) << e.path();
+    }
   }
   // Ranks other than 0 log to files, not to the terminal.
   EXPECT_TRUE(fs::exists(dir_ / "transaxx-mpi-logs" / "rank-2.log"));
@@ -152,8 +162,8 @@ TEST_F(MpiRun, KilledRankStopsTheJobAndRerunRedoesOnlyWhatIsMissing) {
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   ASSERT_EQ(posix_spawn(&launcher, argv[0].c_str(), &fa, nullptr, cargv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
-  // Rank 0 takes exact_s8 and mitchell_s8_w3, rank 1 bam_s8_v8: when rank 0's first record is
-  // written, kill rank 1 (a child of this mpirun whose environment says rank 1).
+  // The ranks take the multipliers as they become free: when the first record is written
+  // (exact_s8, taken first), kill rank 1 (a child of this mpirun whose environment says rank 1).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
   pid_t victim = -1;
   while (std::chrono::steady_clock::now() < deadline && victim < 0) {
