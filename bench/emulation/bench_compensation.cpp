@@ -71,6 +71,15 @@ int main(int argc, char** argv) {
   int threads = 2;
   uint64_t seed = 0;
   bool compensation = true;
+  const char* usage =
+      "usage: bench_compensation [--model FILE] [--images N] [--multipliers all|m1,m2,...]\n"
+      "         [--finetune m1,m2,...|none] [--gradients ste,lut] [--steps N] [--compensation 0|1]\n"
+      "         [--finetune-compensation none|mean] [--calib-images N] [--threads N] [--seed N]\n"
+      "         [--work DIR] [--markdown FILE]\n";
+  if (argc % 2 == 0) {  // an option without its value, or --help
+    std::cerr << usage;
+    return std::string(argv[argc - 1]) == "--help" || std::string(argv[argc - 1]) == "-h" ? 0 : 2;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--model") model = v;
@@ -87,7 +96,7 @@ int main(int argc, char** argv) {
     else if (k == "--work") work = v;
     else if (k == "--markdown") markdown = v;
     else {
-      std::cerr << "unknown option " << k << "\n";
+      std::cerr << "bench_compensation: unknown option " << k << "\n" << usage;
       return 2;
     }
   }

@@ -9,6 +9,7 @@
 #include "emulation/import/torchscript.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/runtime/custom_operator.h>
@@ -775,6 +776,9 @@ void probe_load_in_child(const std::string& path) {
   }
   if (pid == 0) {
     ::close(fds[0]);
+    // One thread: the parent's OpenMP pool does not exist in a forked child (libgomp would wait
+    // for it), and a load has nothing worth parallelizing.
+    at::set_num_threads(1);
     int rc = 0;
     try {
       torch::jit::load(path, at::kCPU);

@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/json.hpp"
@@ -218,6 +222,29 @@ TEST(TorchScriptImport, BadInputsHaveTheirCodes) {
   EXPECT_EQ(msg.find("--"), std::string::npos) << msg;
   ImportedModel m = load_torchscript(ref_file("cnn.pt"));
   expect_error("IMP-007", [&] { m->forward(at::zeros({1, 3, 8, 8})); });
+}
+
+// Archives are loaded first in a forked child (a damaged one must not crash this process): that
+// child must also work after this process ran parallel work (its OpenMP threads are not in the
+// child), and a file whose content is no archive is refused with the child's message.
+TEST(TorchScriptImport, LoadsInAChildAfterParallelWorkAndRefusesGarbage) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  const at::Tensor big = at::randn({384, 384});
+  EXPECT_GT(at::mm(big, big).abs().sum().item<double>(), 0.0);             // BLAS threads
+  EXPECT_GT(at::exp(big.repeat({4, 1})).sum().item<double>(), 0.0);        // at::parallel_for (OpenMP)
+  ImportedModel m = load_torchscript(ref_file("cnn.pt"));
+  EXPECT_FALSE(m->rewritten().empty());
+  at::set_num_threads(threads);
+  namespace fs = std::filesystem;
+  const fs::path junk = fs::temp_directory_path() / ("axx-junk-" + std::to_string(::getpid()) + ".pt");
+  {
+    std::ofstream f(junk, std::ios::binary);
+    f << "PK\x03\x04 this is not a zip archive";
+  }
+  const std::string msg = expect_error("IMP-002", [&] { load_torchscript(junk.string(), {{3, 16, 10}, ""}); });
+  EXPECT_NE(msg.find(junk.string()), std::string::npos) << msg;
+  fs::remove(junk);
 }
 
 TEST(TorchScriptImport, StraightThroughFineTuningReachesTheScriptedWeights) {
