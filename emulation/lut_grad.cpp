@@ -5,6 +5,9 @@
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,7 +42,23 @@ namespace {
 inline int value_of(int byte, bool sgn) { return sgn ? int(int8_t(uint8_t(byte))) : byte; }
 inline int byte_of(int value) { return int(uint8_t(value & 0xFF)); }
 
-at::Tensor make_tables(const Multiplier& mult) {
+std::atomic<int> g_window{kDefaultLutGradientWindow};
+
+/// In place: each d[i] (i = value − lo, 256 of them) becomes the mean of d over [i − h, i + h]
+/// with h = min(window, i, 255 − i): symmetric, so a constant slope stays exact up to the ends.
+void smooth_by_value(std::array<double, 256>& d, int window) {
+  if (window <= 0) return;
+  std::array<double, 257> prefix{};
+  for (int i = 0; i < 256; ++i) prefix[size_t(i + 1)] = prefix[size_t(i)] + d[size_t(i)];
+  std::array<double, 256> out{};
+  for (int i = 0; i < 256; ++i) {
+    const int h = std::min({window, i, 255 - i});
+    out[size_t(i)] = (prefix[size_t(i + h + 1)] - prefix[size_t(i - h)]) / double(2 * h + 1);
+  }
+  d = out;
+}
+
+at::Tensor make_tables(const Multiplier& mult, int window) {
   const int32_t* lut = mult.table->lut();
   const bool sgn = mult.is_signed;
   const int lo = sgn ? -128 : 0, hi = sgn ? 127 : 255;
@@ -53,30 +72,48 @@ at::Tensor make_tables(const Multiplier& mult) {
     if (v == hi) return f(v) - f(v - 1);
     return (f(v + 1) - f(v - 1)) / 2;
   };
-  for (int a = 0; a < 256; ++a) {
-    const int va = value_of(a, sgn);
-    for (int b = 0; b < 256; ++b) {
-      const int vb = value_of(b, sgn);
-      da[a * 256 + b] = float(diff(va, [&](int v) { return at_(v, vb); }));
-      dbt[b * 256 + a] = float(diff(vb, [&](int v) { return at_(va, v); }));
-    }
+  // Along each line of the table, by value: Da along a for each b, Db along b for each a.
+  std::array<double, 256> line{};
+  for (int vb = lo; vb <= hi; ++vb) {
+    for (int va = lo; va <= hi; ++va) line[size_t(va - lo)] = diff(va, [&](int v) { return at_(v, vb); });
+    smooth_by_value(line, window);
+    for (int va = lo; va <= hi; ++va) da[byte_of(va) * 256 + byte_of(vb)] = float(line[size_t(va - lo)]);
+  }
+  for (int va = lo; va <= hi; ++va) {
+    for (int vb = lo; vb <= hi; ++vb) line[size_t(vb - lo)] = diff(vb, [&](int v) { return at_(va, v); });
+    smooth_by_value(line, window);
+    for (int vb = lo; vb <= hi; ++vb) dbt[byte_of(vb) * 256 + byte_of(va)] = float(line[size_t(vb - lo)]);
   }
   return t;
 }
 
 }  // namespace
 
+int lut_gradient_window() { return g_window.load(); }
+
+void set_lut_gradient_window(int window) {
+  if (window < 0 || window > kMaxLutGradientWindow) {
+    throw UsageError("EMU-091", fmt::format("LUT-gradient smoothing window {}: expected 0 (raw central "
+                                            "differences) to {} codes on each side",
+                                            window, kMaxLutGradientWindow));
+  }
+  g_window.store(window);
+}
+
 at::Tensor lut_derivative_tables(const Multiplier& mult) {
   static std::mutex mu;
-  static std::map<const PreparedLut*, std::pair<std::weak_ptr<const PreparedLut>, at::Tensor>> cache[2];
+  using Key = std::pair<const PreparedLut*, int>;  // table, smoothing window
+  static std::map<Key, std::pair<std::weak_ptr<const PreparedLut>, at::Tensor>> cache[2];
+  const int window = lut_gradient_window();
   std::lock_guard<std::mutex> lock(mu);
   auto& c = cache[mult.is_signed ? 1 : 0];
   // Drop the entries of tables that are gone (their address may be reused).
   for (auto it = c.begin(); it != c.end();) it = it->second.first.expired() ? c.erase(it) : std::next(it);
-  auto it = c.find(mult.table.get());
+  const Key key{mult.table.get(), window};
+  auto it = c.find(key);
   if (it != c.end()) return it->second.second;
-  at::Tensor t = make_tables(mult);
-  c[mult.table.get()] = {mult.table, t};
+  at::Tensor t = make_tables(mult, window);
+  c[key] = {mult.table, t};
   return t;
 }
 
@@ -86,11 +123,14 @@ at::Tensor compensated_derivative_tables(const at::Tensor& tables, const std::ar
   const int lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
   auto f = [&](int v) { return double(t[size_t(byte_of(v))]); };
   float* dbt = out.data_ptr<float>() + 65536;
-  for (int b = 0; b < 256; ++b) {
-    const int v = value_of(b, is_signed);
-    const double dt = v == lo ? f(v + 1) - f(v) : v == hi ? f(v) - f(v - 1) : (f(v + 1) - f(v - 1)) / 2;
-    float* row = dbt + b * 256;  // Db(·, b), transposed: one row per b
-    for (int a = 0; a < 256; ++a) row[a] = float(double(row[a]) - dt);
+  std::array<double, 256> dt{};  // by value, smoothed like the table's differences
+  for (int v = lo; v <= hi; ++v) {
+    dt[size_t(v - lo)] = v == lo ? f(v + 1) - f(v) : v == hi ? f(v) - f(v - 1) : (f(v + 1) - f(v - 1)) / 2;
+  }
+  smooth_by_value(dt, lut_gradient_window());
+  for (int v = lo; v <= hi; ++v) {
+    float* row = dbt + byte_of(v) * 256;  // Db(·, b), transposed: one row per b
+    for (int a = 0; a < 256; ++a) row[a] = float(double(row[a]) - dt[size_t(v - lo)]);
   }
   return out;
 }

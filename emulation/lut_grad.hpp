@@ -56,14 +56,28 @@ class GradientModeGuard {
   GradientMode prev_;
 };
 
+/// Smoothing of the differences (AppMult-aware retraining, Chang et al., DATE 2025, smooths the
+/// table with a moving average before differencing): each Da / Db becomes the mean of the
+/// central differences over ±window neighbouring values of the differentiated operand, the window
+/// shrunk symmetrically near the ends (so an exact table still gives exactly the STE gradients).
+/// A broken-array or truncated table is a staircase whose raw differences swing by hundreds
+/// between neighbours; the mean follows its slope. 0 = raw central differences.
+constexpr int kDefaultLutGradientWindow = 8;
+constexpr int kMaxLutGradientWindow = 64;
+/// The window the derivative tables are made with (process-wide; kDefaultLutGradientWindow).
+int lut_gradient_window();
+/// Sets it; throws UsageError "EMU-091" outside 0..kMaxLutGradientWindow.
+void set_lut_gradient_window(int window);
+
 /// The derivative tables of `mult`, float [2, 256, 256] on the CPU: [0][a][b] = Da(a, b),
-/// [1][b][a] = Db(a, b) (transposed, so a column of the table is a contiguous row). Computed
-/// once per table and cached (thread-safe; the cache holds one entry per live table).
+/// [1][b][a] = Db(a, b) (transposed, so a column of the table is a contiguous row), smoothed with
+/// lut_gradient_window(). Computed once per table and window and cached (thread-safe; the cache
+/// holds entries of live tables only).
 at::Tensor lut_derivative_tables(const Multiplier& mult);
 
 /// The derivative tables of a product under "mean" compensation (compensation.hpp) with table t:
 /// each product then contributes lut[a][b] − t[b], so Da is unchanged and Db(a, b) loses t's own
-/// difference Dt(b) (same neighbours and ends as above). A new tensor; `tables` is not changed.
+/// difference Dt(b) (same neighbours, ends and smoothing window as above). A new tensor; `tables` is not changed.
 at::Tensor compensated_derivative_tables(const at::Tensor& tables, const std::array<int32_t, 256>& t,
                                          bool is_signed);
 

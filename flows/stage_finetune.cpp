@@ -102,6 +102,10 @@ StageDef finetune_stage() {
     Json finetune = spec.table("finetune");
     if (finetune.value("compensation", "search") == "search") finetune.erase("compensation");  // as before it
     if (finetune.value("gradient", "ste") == "ste") finetune.erase("gradient");  // as before it
+    // LUT gradients: the smoothing window of their tables shapes the result, so fine-tunings made
+    // before it existed (raw differences) are redone. Keep equal to kDefaultLutGradientWindow of
+    // emulation/lut_grad.hpp (flows/ does not include emulation/).
+    else finetune["lut_gradient_window"] = 8;
     return Json{{"finetune", finetune},
                 {"calibrate", spec.table("calibrate")},
                 {"data", spec.table("data")},

@@ -8,7 +8,8 @@
 //   bench_compensation [--model examples/models/fmnist_vit.safetensors] [--images 3000]
 //       [--multipliers all|m1,m2,...] [--finetune booth_s8_v9,bam_s8_v8,booth_s8_v7|none]
 //       [--gradients ste,lut] [--steps 300] [--compensation 1] [--finetune-compensation none|mean]
-//       [--calib-images 512] [--threads 2] [--seed 0] [--work DIR] [--markdown FILE]
+//       [--calib-images 512] [--threads 2] [--seed 0] [--gradient-window W] [--work DIR]
+//       [--markdown FILE]
 //
 // Tables come from the built-in reference models (multipliers_rtl, bit-exact to the Verilog), in a
 // library folder written under --work. Calibration: percentile 99.99 on 512 training images, as the
@@ -30,6 +31,7 @@
 #include "common/json.hpp"
 #include "common/npy.hpp"
 #include "emulation/config.hpp"
+#include "emulation/lut_grad.hpp"
 #include "emulation/train/train.hpp"
 #include "multipliers_rtl/catalog.hpp"
 #include "multipliers_rtl/reference_models.hpp"
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
       "usage: bench_compensation [--model FILE] [--images N] [--multipliers all|m1,m2,...]\n"
       "         [--finetune m1,m2,...|none] [--gradients ste,lut] [--steps N] [--compensation 0|1]\n"
       "         [--finetune-compensation none|mean] [--calib-images N] [--threads N] [--seed N]\n"
-      "         [--work DIR] [--markdown FILE]\n";
+      "         [--gradient-window W] [--work DIR] [--markdown FILE]\n";
   if (argc % 2 == 0) {  // an option without its value, or --help
     std::cerr << usage;
     return std::string(argv[argc - 1]) == "--help" || std::string(argv[argc - 1]) == "-h" ? 0 : 2;
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
     else if (k == "--seed") seed = std::stoull(v);
     else if (k == "--work") work = v;
     else if (k == "--markdown") markdown = v;
+    else if (k == "--gradient-window") emu::set_lut_gradient_window(std::stoi(v));
     else {
       std::cerr << "bench_compensation: unknown option " << k << "\n" << usage;
       return 2;
@@ -200,6 +203,7 @@ int main(int argc, char** argv) {
                 {"calib_images", calib_images},
                 {"threads", threads},
                 {"finetune_steps", steps},
+                {"gradient_window", emu::lut_gradient_window()},
                 {"finetune_compensation", tune_comp},
                 {"exact8", exact8},
                 {"rows", rows},

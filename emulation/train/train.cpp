@@ -244,6 +244,7 @@ Json finetune_model(const FinetuneOptions& o) {
             {"compensation", emu::to_string(cfg.compensation)},
             {"config", emu::to_json(cfg)}};
   r["gradient"] = emu::gradient_mode_name(gradient);
+  if (gradient == emu::GradientMode::lut) r["lut_gradient_window"] = emu::lut_gradient_window();
   if (!o.out.empty()) {
     // In the model's own format: safetensors for a native ViT, TorchScript for an imported one.
     m.save(o.out, {{"axx.finetuned_with", o.eval.quant.config.empty() ? o.eval.quant.mode : o.eval.quant.config}});

@@ -66,7 +66,12 @@ void expect_close(const at::Tensor& got, const at::Tensor& want, const char* wha
   EXPECT_GT(max_abs(want), 0) << what;
 }
 
-class LutGrad : public ::testing::TestWithParam<bool> {};
+// Against the raw central differences: window 0 (the default smooths, tested below).
+class LutGrad : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { set_lut_gradient_window(0); }
+  void TearDown() override { set_lut_gradient_window(kDefaultLutGradientWindow); }
+};
 
 TEST_P(LutGrad, LinearEqualsFiniteDifferenceReference) {
   const bool s = GetParam();
@@ -277,6 +282,10 @@ INSTANTIATE_TEST_SUITE_P(Signedness, LutGrad, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "signed" : "unsigned"; });
 
 TEST(LutGradTables, ExactTablesDifferentiateToTheOtherOperandAndEndsAreOneSided) {
+  struct Restore {
+    ~Restore() { set_lut_gradient_window(kDefaultLutGradientWindow); }
+  } restore;
+  set_lut_gradient_window(0);
   const at::Tensor t = lut_derivative_tables(*make_exact_multiplier(true));
   const float* da = t.data_ptr<float>();
   const float* dbt = da + 65536;
@@ -295,6 +304,45 @@ TEST(LutGradTables, ExactTablesDifferentiateToTheOtherOperandAndEndsAreOneSided)
   EXPECT_EQ(d[0x7F * 256 + 3], float(127 * 127 - 126 * 126));  // 127: backward difference
   EXPECT_EQ(d[0xFF * 256 + 3], -2.f);                         // -1: (0 - 4) / 2, 0x00 is its neighbour
   EXPECT_EQ(d[0x00 * 256 + 3], 0.f);
+}
+
+// The smoothing window: the mean of the raw central differences over ±w values of the
+// differentiated operand, shrunk symmetrically at the ends; an exact table stays exact.
+TEST(LutGradTables, SmoothingWindowAveragesTheDifferencesAndKeepsExactTablesExact) {
+  struct Restore {
+    ~Restore() { set_lut_gradient_window(kDefaultLutGradientWindow); }
+  } restore;
+  set_lut_gradient_window(8);
+  const at::Tensor t = lut_derivative_tables(*make_exact_multiplier(true));
+  const float* da = t.data_ptr<float>();
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) ASSERT_FLOAT_EQ(da[a * 256 + b], float(int8_t(b)));
+  // A staircase in b (the two low bits of b dropped): raw Db swings between 0 and 2a; the
+  // window's mean follows the slope.
+  std::vector<int32_t> v(65536);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) v[size_t(a * 256 + b)] = int(int8_t(a)) * (int(int8_t(b)) & ~3);
+  const auto stairs = make_multiplier("stairs", true, test::lut_tensor(v));
+  set_lut_gradient_window(0);
+  const at::Tensor raw = lut_derivative_tables(*stairs).clone();
+  set_lut_gradient_window(8);
+  const at::Tensor smooth = lut_derivative_tables(*stairs);
+  auto db = [](const at::Tensor& tab, int va, int vb) {
+    return double(tab.data_ptr<float>()[65536 + (vb & 0xFF) * 256 + (va & 0xFF)]);
+  };
+  for (int vb : {-120, -3, 0, 5, 100}) {  // interior: the full ±8 window
+    double mean = 0;
+    for (int j = -8; j <= 8; ++j) mean += db(raw, 37, vb + j) / 17;
+    EXPECT_NEAR(db(smooth, 37, vb), mean, 1e-3) << vb;
+    EXPECT_NEAR(db(smooth, 37, vb), 37.0, 37.0 / 4) << vb;  // the slope, not 0 or 74
+  }
+  // Near the end the window shrinks to fit: b = -126 averages -128 .. -124.
+  double mean = 0;
+  for (int vb = -128; vb <= -124; ++vb) mean += db(raw, 37, vb) / 5;
+  EXPECT_NEAR(db(smooth, 37, -126), mean, 1e-3);
+  EXPECT_EQ(db(smooth, 37, -128), db(raw, 37, -128));  // the ends: one-sided, as without smoothing
+  test::expect_error("EMU-091", [] { set_lut_gradient_window(-1); });
+  test::expect_error("EMU-091", [] { set_lut_gradient_window(kMaxLutGradientWindow + 1); });
 }
 
 TEST(LutGradTables, ModeIsSteByDefaultAndUnknownNamesAreErrors) {
