@@ -159,7 +159,7 @@ void add_model_commands(CLI::App& app) {
   f->add_option("--lr", fa->o.lr, "learning rate (cosine to lr/100)")->default_val(fa->o.lr);
   f->add_option("--gradient", fa->o.gradient,
                 "backward of the approximate products: ste (straight-through, the exact product's gradient) or "
-                "lut (the multiplier table's finite differences)")
+                "lut (the multiplier table's finite differences, averaged over +-8 neighbouring codes)")
       ->check(CLI::IsMember({"ste", "lut"}))
       ->default_val(fa->o.gradient);
   f->add_option("--out", fa->o.out, "fine-tuned model (.safetensors)");
