@@ -66,6 +66,12 @@ void expect_close(const at::Tensor& got, const at::Tensor& want, const char* wha
   EXPECT_GT(max_abs(want), 0) << what;
 }
 
+// Sets the LUT-gradient smoothing window for a scope, then restores the default.
+struct WindowGuard {
+  explicit WindowGuard(int w) { set_lut_gradient_window(w); }
+  ~WindowGuard() { set_lut_gradient_window(kDefaultLutGradientWindow); }
+};
+
 // Against the raw central differences: window 0 (the default smooths, tested below).
 class LutGrad : public ::testing::TestWithParam<bool> {
  protected:
@@ -282,10 +288,7 @@ INSTANTIATE_TEST_SUITE_P(Signedness, LutGrad, ::testing::Values(true, false),
                          [](const auto& info) { return info.param ? "signed" : "unsigned"; });
 
 TEST(LutGradTables, ExactTablesDifferentiateToTheOtherOperandAndEndsAreOneSided) {
-  struct Restore {
-    ~Restore() { set_lut_gradient_window(kDefaultLutGradientWindow); }
-  } restore;
-  set_lut_gradient_window(0);
+  const WindowGuard window(0);
   const at::Tensor t = lut_derivative_tables(*make_exact_multiplier(true));
   const float* da = t.data_ptr<float>();
   const float* dbt = da + 65536;
@@ -309,10 +312,7 @@ TEST(LutGradTables, ExactTablesDifferentiateToTheOtherOperandAndEndsAreOneSided)
 // The smoothing window: the mean of the raw central differences over ±w values of the
 // differentiated operand, shrunk symmetrically at the ends; an exact table stays exact.
 TEST(LutGradTables, SmoothingWindowAveragesTheDifferencesAndKeepsExactTablesExact) {
-  struct Restore {
-    ~Restore() { set_lut_gradient_window(kDefaultLutGradientWindow); }
-  } restore;
-  set_lut_gradient_window(8);
+  WindowGuard window(8);
   const at::Tensor t = lut_derivative_tables(*make_exact_multiplier(true));
   const float* da = t.data_ptr<float>();
   for (int a = 0; a < 256; ++a)
