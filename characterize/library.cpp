@@ -325,7 +325,7 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
   // ranks never write the same file. Rank 0 then gathers the outcomes and writes the index, as
   // one process would have.
   const mpi::ItemClaims claims(o.out_dir.string());
-  std::vector<size_t> mine;  // the items this rank characterized, in the order it took them
+  std::vector<size_t> mine;  // the items this rank characterized (or failed on), as they finished
   std::mutex mu;
   std::atomic<size_t> next{0};
   Progress bar("library", items.size(), "multipliers");
@@ -336,18 +336,15 @@ LibraryBuildResult build_library(const LibraryBuildOptions& o) {
           bar.advance(1, items[i].options.name + " (another rank)");
           continue;
         }
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          mine.push_back(i);
-        }
         CharacterizeResult r = characterize(items[i].options);
         std::lock_guard<std::mutex> lock(mu);
+        mine.push_back(i);
         records[i] = std::move(r.record);
         ok[i] = true;
         reused[i] = r.reused;
-      } catch (const Error& e) {
+      } catch (const Error& e) {  // a failed characterization, or a claim that failed (MPI-006)
         std::lock_guard<std::mutex> lock(mu);
-        if (std::find(mine.begin(), mine.end(), i) == mine.end()) mine.push_back(i);
+        mine.push_back(i);
         failure[i] = fmt::format("{} [{}]: {}", items[i].options.name, e.code(), e.what());
       }
       bar.advance(1, items[i].options.name);

@@ -58,30 +58,34 @@ void smooth_by_value(std::array<double, 256>& d, int window) {
   d = out;
 }
 
+/// d/dv f(v) at every value of the code range (index v − lo): central inside, one-sided at the
+/// ends, then averaged over ±window values (smooth_by_value).
+template <class F>
+std::array<double, 256> derivative_by_value(bool sgn, int window, F f) {
+  const int lo = sgn ? -128 : 0, hi = lo + 255;
+  std::array<double, 256> d{};
+  for (int v = lo; v <= hi; ++v) {
+    d[size_t(v - lo)] = v == lo ? f(v + 1) - f(v) : v == hi ? f(v) - f(v - 1) : (f(v + 1) - f(v - 1)) / 2;
+  }
+  smooth_by_value(d, window);
+  return d;
+}
+
 at::Tensor make_tables(const Multiplier& mult, int window) {
   const int32_t* lut = mult.table->lut();
   const bool sgn = mult.is_signed;
-  const int lo = sgn ? -128 : 0, hi = sgn ? 127 : 255;
+  const int lo = sgn ? -128 : 0, hi = lo + 255;
   at::Tensor t = at::empty({2, 256, 256}, at::kFloat);
   float* da = t.data_ptr<float>();
   float* dbt = da + 65536;
   auto at_ = [&](int va, int vb) { return double(lut[byte_of(va) * 256 + byte_of(vb)]); };
-  // d/dv of f at value v from its neighbours: central inside, one-sided at lo / hi.
-  auto diff = [&](int v, auto f) {
-    if (v == lo) return f(v + 1) - f(v);
-    if (v == hi) return f(v) - f(v - 1);
-    return (f(v + 1) - f(v - 1)) / 2;
-  };
   // Along each line of the table, by value: Da along a for each b, Db along b for each a.
-  std::array<double, 256> line{};
   for (int vb = lo; vb <= hi; ++vb) {
-    for (int va = lo; va <= hi; ++va) line[size_t(va - lo)] = diff(va, [&](int v) { return at_(v, vb); });
-    smooth_by_value(line, window);
+    const auto line = derivative_by_value(sgn, window, [&](int v) { return at_(v, vb); });
     for (int va = lo; va <= hi; ++va) da[byte_of(va) * 256 + byte_of(vb)] = float(line[size_t(va - lo)]);
   }
   for (int va = lo; va <= hi; ++va) {
-    for (int vb = lo; vb <= hi; ++vb) line[size_t(vb - lo)] = diff(vb, [&](int v) { return at_(va, v); });
-    smooth_by_value(line, window);
+    const auto line = derivative_by_value(sgn, window, [&](int v) { return at_(va, v); });
     for (int vb = lo; vb <= hi; ++vb) dbt[byte_of(vb) * 256 + byte_of(va)] = float(line[size_t(vb - lo)]);
   }
   return t;
@@ -120,15 +124,12 @@ at::Tensor lut_derivative_tables(const Multiplier& mult) {
 at::Tensor compensated_derivative_tables(const at::Tensor& tables, const std::array<int32_t, 256>& t,
                                          bool is_signed) {
   at::Tensor out = tables.clone();
-  const int lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
-  auto f = [&](int v) { return double(t[size_t(byte_of(v))]); };
+  const int lo = is_signed ? -128 : 0;
+  // Dt by value, smoothed like the table's differences.
+  const auto dt = derivative_by_value(is_signed, lut_gradient_window(),
+                                      [&](int v) { return double(t[size_t(byte_of(v))]); });
   float* dbt = out.data_ptr<float>() + 65536;
-  std::array<double, 256> dt{};  // by value, smoothed like the table's differences
-  for (int v = lo; v <= hi; ++v) {
-    dt[size_t(v - lo)] = v == lo ? f(v + 1) - f(v) : v == hi ? f(v) - f(v - 1) : (f(v + 1) - f(v - 1)) / 2;
-  }
-  smooth_by_value(dt, lut_gradient_window());
-  for (int v = lo; v <= hi; ++v) {
+  for (int v = lo; v <= lo + 255; ++v) {
     float* row = dbt + byte_of(v) * 256;  // Db(·, b), transposed: one row per b
     for (int a = 0; a < 256; ++a) row[a] = float(double(row[a]) - dt[size_t(v - lo)]);
   }

@@ -46,6 +46,13 @@ using torch::jit::Value;
 
 namespace {
 
+/// The first line of an exception's message (LibTorch's messages carry a C++ backtrace after it).
+std::string first_line(const std::exception& e) {
+  std::string msg = e.what();
+  if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+  return msg;
+}
+
 /// Quantized weights cached by the tensor they came from (data pointer, version counter, sizes
 /// and strides: a view of the same storage, such as a chunk of a packed in_proj_weight, is a
 /// different weight) and the configuration.
@@ -535,8 +542,7 @@ void ImportedModelImpl::save(const std::string& path) const {
   try {
     state_->module.save(tmp.string());
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    const std::string msg = first_line(e);
     throw Error("IMP-017", fmt::format("cannot write TorchScript file '{}': {}", path, msg));
   }
   fs::rename(tmp, path);
@@ -783,8 +789,7 @@ void probe_load_in_child(const std::string& path) {
     try {
       torch::jit::load(path, at::kCPU);
     } catch (const std::exception& e) {
-      std::string msg = e.what();
-      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+      const std::string msg = first_line(e);
       for (size_t off = 0; off < msg.size();) {
         const ssize_t n = ::write(fds[1], msg.data() + off, msg.size() - off);
         if (n <= 0) break;
@@ -832,9 +837,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   try {
     module = torch::jit::load(path, at::kCPU);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
-    not_an_archive(path, msg);
+    not_an_archive(path, first_line(e));
   }
   auto fwd = module.find_method("forward");
   if (!fwd) no_image_forward(path, "the TorchScript module has no forward method");
@@ -848,8 +851,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   try {
     torch::jit::Inline(*graph);
   } catch (const c10::Error& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    const std::string msg = first_line(e);
     throw Error("IMP-018", fmt::format("{}: its forward cannot be inlined ({})", path, msg));
   }
 
@@ -946,8 +948,7 @@ std::shared_ptr<ImportedModelImpl> load_torchscript_impl(const std::string& path
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    const std::string msg = first_line(e);
     throw Error("IMP-019", fmt::format("{}: forward fails on a [1, {}, {}, {}] input ({}); check the input spec", path,
                                        spec.channels, spec.image_size, spec.image_size, msg));
   }

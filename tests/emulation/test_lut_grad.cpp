@@ -226,6 +226,20 @@ TEST_P(LutGrad, ExactTableGivesTheStraightThroughGradients) {
   EXPECT_TRUE(at::allclose(hl[1], hs[1], 1e-4, 1e-5));
 }
 
+// y1 and y2 are equal, and so are their gradients w.r.t. `inputs` for one random upstream
+// gradient (returned, with y1's graph kept for another call).
+at::Tensor expect_same_product(const at::Tensor& y1, const at::Tensor& y2, const std::vector<at::Tensor>& inputs,
+                               const std::string& what) {
+  EXPECT_TRUE(at::equal(y1.detach(), y2.detach())) << what;
+  at::Tensor go = at::randn(y1.sizes());
+  auto g1 = torch::autograd::grad({y1}, inputs, {go}, /*retain_graph=*/true);
+  auto g2 = torch::autograd::grad({y2}, inputs, {go});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    expect_close(g1[i], g2[i].to(at::kDouble), (what + " grad " + std::to_string(i)).c_str());
+  }
+  return go;
+}
+
 // "mean" compensation subtracts t[b] from every product (compensation.hpp), so a compensated
 // layer must give the forward and the LUT gradients of the same layer without compensation whose
 // table is lut[a][b] − t[b]: the weight's (operand B's) gradient then includes −Dt(b).
@@ -252,12 +266,8 @@ TEST_P(LutGrad, CompensationGivesTheGradientsOfTheShiftedTable) {
                        MatmulPath::automatic, &t);
     ys = approx_linear(x, w, c10::nullopt, *ms, act, WeightGranularity::per_channel, "fc");
   }
-  EXPECT_TRUE(at::equal(yc.detach(), ys.detach()));
-  at::Tensor go = at::randn(yc.sizes());
+  const at::Tensor go = expect_same_product(yc, ys, {x, w}, "linear");
   auto gc = torch::autograd::grad({yc}, {x, w}, {go});
-  auto gs = torch::autograd::grad({ys}, {x, w}, {go});
-  expect_close(gc[0], gs[0].to(at::kDouble), "grad x");
-  expect_close(gc[1], gs[1].to(at::kDouble), "grad w");
   // ... and the compensation changes the weight's gradient (the test can fail).
   at::Tensor yn;
   {
@@ -276,12 +286,7 @@ TEST_P(LutGrad, CompensationGivesTheGradientsOfTheShiftedTable) {
     mc = approx_matmul(a, b, *m, qa, qb, "qk", MatmulPath::automatic, &t);
     mss = approx_matmul(a, b, *ms, qa, qb, "qk");
   }
-  EXPECT_TRUE(at::equal(mc.detach(), mss.detach()));
-  at::Tensor go2 = at::randn(mc.sizes());
-  auto hc = torch::autograd::grad({mc}, {a, b}, {go2});
-  auto hs = torch::autograd::grad({mss}, {a, b}, {go2});
-  expect_close(hc[0], hs[0].to(at::kDouble), "grad a");
-  expect_close(hc[1], hs[1].to(at::kDouble), "grad b");
+  expect_same_product(mc, mss, {a, b}, "matmul");
 }
 
 INSTANTIATE_TEST_SUITE_P(Signedness, LutGrad, ::testing::Values(true, false),
