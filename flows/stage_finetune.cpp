@@ -2,8 +2,8 @@
 // estimator, or LUT gradients with [finetune] gradient = "lut") of the chosen front points: the
 // cheapest ones within [finetune] window of exact 8-bit before fine-tuning (those fine-tuning is
 // expected to bring within max_drop), and the cheapest one already within max_drop; never a point
-// below the window. Points come from the combined front of the search and its baselines (all
-// measured the same way). The headline is the cheapest fine-tuned point measured within max_drop
+// below the window. Points come from the combined front of the search, its baselines and the
+// uniform configurations (one multiplier on every layer; all measured the same way). The headline is the cheapest fine-tuned point measured within max_drop
 // after fine-tuning.
 #include <fmt/format.h>
 
@@ -34,6 +34,15 @@ std::vector<Json> front_points(const Json& search) {
       p["test_accuracy"] = p.contains("accuracy_full") ? p.at("accuracy_full") : p.at("accuracy");
       all.push_back(p);
     }
+  }
+  // The uniform configurations (one multiplier on every layer), measured like the fronts.
+  for (const auto& u : summary.value("uniform", Json::array())) {
+    if (u.value("accuracy_full", Json(nullptr)).is_null()) continue;
+    Json p = u;
+    p["algo"] = "uniform";
+    p["config"] = (dir / p.at("config_file").get<std::string>()).string();
+    p["test_accuracy"] = p.at("accuracy_full");
+    all.push_back(p);
   }
   // Power ascending, then accuracy descending: a point is kept when it beats every cheaper one.
   std::stable_sort(all.begin(), all.end(), [](const Json& a, const Json& b) {

@@ -193,26 +193,45 @@ StageDef report_stage() {
                        num(a.value("evaluations", Json(nullptr)), "{:.0f}"), num(a.value("front_size", Json(nullptr)), "{:.0f}"));
     }
     h += "</table>\n";
+    // The uniform configurations the front must dominate (one multiplier on every layer).
+    const Json uniform = summary.value("uniform", Json::array());
+    if (!uniform.empty()) {
+      size_t dominated = 0;
+      for (const auto& u : uniform) dominated += u.value("dominated", false) ? 1 : 0;
+      h += fmt::format("<p>One multiplier on every layer ({} uniform configurations, measured on the same test "
+                       "images): the searched fronts dominate {} of them.</p>\n",
+                       uniform.size(), dominated);
+      h += "<details><summary>Uniform configurations</summary><table><tr><th class=\"l\">multiplier</th>"
+           "<th>multiplier power (rel. exact)</th><th>top-1 (subset)</th><th>top-1 (test set)</th>"
+           "<th>dominated by the front</th></tr>\n";
+      for (const auto& u : uniform) {
+        h += fmt::format("<tr><td class=\"l\">{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                         xml_escape(u.value("multiplier", "")), u.value("power_rel", 0.0),
+                         pct(u.value("accuracy", 0.0)), pct(u.value("accuracy_full", 0.0)),
+                         u.value("dominated", false) ? "✓" : "no");
+      }
+      h += "</table></details>\n";
+    }
 
     // 5. Chosen configurations.
     h += fmt::format("<h2>5. Chosen configurations</h2>\n<p>Fine-tuned: the cheapest front points within {} of "
                      "exact 8-bit before fine-tuning, and the cheapest one already within {}; the headline is the "
                      "cheapest of them measured within {} after fine-tuning.</p>\n",
                      pct(std::max(spec.table("finetune").at("window").get<double>(), max_drop)), pct(max_drop), pct(max_drop));
-    h += "<table><tr><th class=\"l\">point</th><th>multiplier power (rel. "
+    h += "<table><tr><th class=\"l\">point</th><th class=\"l\">from</th><th>multiplier power (rel. "
          "exact)</th><th>multiplier energy / image</th><th>top-1 in search (subset)</th><th>top-1 before fine-tuning</th><th>top-1 "
          "after</th><th class=\"l\">config</th></tr>\n";
     size_t k = 0;
     for (const auto& p : ft.at("points")) {
-      h += fmt::format("<tr><td class=\"l\">{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
-                       "class=\"l\"><code>{}</code></td></tr>\n",
-                       k++, p.at("power_rel").get<double>(),
+      h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td>"
+                       "<td>{}</td><td class=\"l\"><code>{}</code></td></tr>\n",
+                       k++, xml_escape(p.value("algo", "")), p.at("power_rel").get<double>(),
                        p.value("energy_pj", 0.0) > 0 ? fmt::format("{:.2f} µJ", p.value("energy_pj", 0.0) / 1e6) : "–",
                        pct(p.at("search_accuracy").get<double>()), pct(p.at("before_top1").get<double>()),
                        pct(p.at("after_top1").get<double>()),
                        xml_escape(fs::relative(p.at("config").get<std::string>(), ctx.flow_dir()).string()));
     }
-    if (ft.at("points").empty()) h += "<tr><td class=\"l\" colspan=\"7\">no point was fine-tuned</td></tr>\n";
+    if (ft.at("points").empty()) h += "<tr><td class=\"l\" colspan=\"8\">no point was fine-tuned</td></tr>\n";
     h += "</table>\n";
 
     // 6. Accelerator.

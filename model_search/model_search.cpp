@@ -242,6 +242,50 @@ Json run_model_search(const ModelSearchOptions& o) {
                                                                  : Json(search::hypervolume_2d(full_pts, so.reference));
     algos.push_back(a);
   }
+  // The uniform configurations (one multiplier on every layer, whether or not the pruned space
+  // allows it there): the references the searched front must dominate, measured like the front
+  // (search subset and whole test set), and candidates the flow may fine-tune.
+  if (o.final_eval && complete) {
+    Json uni = Json::array();
+    std::vector<search::ParetoPoint> front_full;
+    for (const Json& a : algos)
+      for (const Json& p : a["points"])
+        if (!p["accuracy_full"].is_null())
+          front_full.push_back({{}, p["power_rel"].get<double>(), p["accuracy_full"].get<double>(), 0});
+    const auto& pm = space.power_model();
+    const bool comp = !o.eval.compensation.empty() && o.eval.compensation != "none";
+    fs::create_directories(fs::path(o.out_dir) / "uniform");
+    for (size_t m = 0; m < so.library.multipliers.size(); ++m) {
+      const auto& mi = so.library.multipliers[m];
+      if (int(m) == pm.exact_index()) continue;
+      if ((so.space.signedness == search::Signedness::signed_only && !mi.is_signed) ||
+          (so.space.signedness == search::Signedness::unsigned_only && mi.is_signed))
+        continue;
+      std::map<std::string, std::string> layers;
+      for (const auto& l : so.model.layers) layers[l.name] = mi.name;
+      const search::PowerEstimate pw = pm.estimate(std::vector<int>(so.model.layers.size(), int(m)));
+      const double sub = ev.accuracy(layers, false), full = ev.accuracy(layers, true);
+      // Dominated: a front point at most as costly and at least as accurate (whole test set).
+      bool dominated = false;
+      for (const auto& f : front_full) dominated = dominated || (f.power_rel <= pw.relative + 1e-12 && f.accuracy >= full);
+      const std::string rel = fmt::format("uniform/{}.json", mi.name);
+      Json cj{{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"}, {"layers", layers}};
+      if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
+        cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
+        if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
+      }
+      if (comp) cj["compensation"] = o.eval.compensation;
+      write_json_atomic(fs::path(o.out_dir) / rel, cj);
+      uni.push_back({{"multiplier", mi.name},
+                     {"power_rel", pw.relative},
+                     {"energy_pj", pw.energy_pj},
+                     {"accuracy", sub},
+                     {"accuracy_full", full},
+                     {"dominated", dominated},
+                     {"config_file", rel}});
+    }
+    summary["uniform"] = uni;
+  }
   summary["version"] = 1;
   summary["model"] = model_id;
   summary["complete"] = complete;

@@ -9,7 +9,11 @@
 //                   energy_pj, accuracy (search subset), accuracy_full (whole test set, null
 //                   when not re-evaluated), config_file (relative to out_dir)}] and
 //                   "hypervolume_full" (hypervolume of those points on accuracy_full), and at
-//                   the top "evaluation": {model, images, full_images, calibration, reference}.
+//                   the top "evaluation": {model, images, full_images, calibration, reference},
+//                   and "uniform": [{multiplier, power_rel, energy_pj, accuracy, accuracy_full,
+//                   dominated (by a front point on the whole test set), config_file}], one per
+//                   non-exact multiplier of the searched signedness on every layer
+//   uniform/<multiplier>.json  their approximation configs
 #pragma once
 
 #include <cstdint>

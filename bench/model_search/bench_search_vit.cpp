@@ -32,9 +32,11 @@
 //          [--eval-images N] [--final-images N] [--final-seeds N] [--calib-images N]
 //          [--max-candidates N] [--holdout N] [--dense-holdout N] [--fit N] [--max-drop X]
 //          [--threads N] [--out DIR] [--sensitivity FILE] [--layers FILE]
-//          [--calibration METHOD] [--percentile P] [--no-bias-aware]
+//          [--calibration METHOD] [--percentile P] [--no-bias-aware] [--compensation none|mean]
 // --sensitivity / --layers reuse a flow's tables (e.g. runs/demo/sensitivity/sensitivity.json and
 // runs/demo/calibrate/layers.json, with --calibration percentile --percentile 99.99 as the demo).
+// --compensation mean scores every configuration with mean error compensation and gives the
+// surrogate the compensated error features (as `[search] compensation = "mean"` of the demo).
 // --out keeps checkpoints: a killed benchmark run again with the same options resumes.
 #include <algorithm>
 #include <chrono>
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   int64_t budget = 20, eval_images = 200, final_images = 1000, calib_images = 256;
   int seeds = 5, final_seeds = 1, max_candidates = 4, holdout = 20, threads = 2, dense_holdout = 0, fit_n = 20;
   double max_drop = 0.05, percentile = 0;
-  std::string sens_file, layers_file, calibration;
+  std::string sens_file, layers_file, calibration, compensation = "none";
   bool bias_aware = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -115,6 +117,13 @@ int main(int argc, char** argv) {
     else if (a == "--calibration") calibration = next();
     else if (a == "--percentile") percentile = std::stod(next());
     else if (a == "--no-bias-aware") bias_aware = false;
+    else if (a == "--compensation") {
+      compensation = next();
+      if (compensation != "none" && compensation != "mean") {
+        std::fprintf(stderr, "--compensation takes none or mean, got '%s'\n", compensation.c_str());
+        return 2;
+      }
+    }
     else {
       std::fprintf(stderr, "unknown option %s (see the header of bench_search_vit.cpp)\n", a.c_str());
       return 2;
@@ -142,6 +151,7 @@ int main(int argc, char** argv) {
     eo.library = library;
     eo.calibration = calibration;
     eo.percentile = percentile;
+    eo.compensation = compensation;
     train::EmulatorEvaluator ev(eo);
 
     train::LayerStatsOptions ls;
@@ -156,6 +166,7 @@ int main(int argc, char** argv) {
                                    : load_model_layers(layers_file);
     so.space.max_candidates = max_candidates;
     so.space.bias_aware = bias_aware;
+    so.space.mean_compensation = compensation == "mean";
     so.budget = budget;
     so.batch = 4;
     const double t_setup = now_s();
@@ -325,6 +336,7 @@ int main(int argc, char** argv) {
     res["budget"] = budget;
     res["seeds"] = seeds;
     res["eval_images"] = ev.subset_images();
+    res["compensation"] = compensation;
     res["final_images"] = ev.full_images();
     res["exact_baseline"] = {{"accuracy_subset", exact_acc}, {"accuracy_final_images", ev.accuracy({}, true)}};
     res["reference"] = {{"power_rel", so.reference.power_rel}, {"accuracy", so.reference.accuracy}};

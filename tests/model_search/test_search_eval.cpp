@@ -21,6 +21,7 @@
 #include "emulation/train/layer_stats.hpp"
 #include "model_search/search_eval.hpp"
 #include "emulation/train/train.hpp"
+#include "search/library.hpp"
 #include "search/model.hpp"
 #include "search/pareto.hpp"
 
@@ -232,6 +233,27 @@ TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
   const emu::ApproxConfig c0 = emu::load_config(dir / "run" / p0["config_file"].get<std::string>());
   EXPECT_EQ(ev.accuracy(c0.layers, false), p0["accuracy"].get<double>());
   EXPECT_EQ(ev.accuracy(c0.layers, true), p0["accuracy_full"].get<double>());
+
+  // The uniform configurations: every non-exact multiplier of the library on every layer, each
+  // measured like the fronts, its config written, and "dominated" exactly when some front point
+  // (whole test set) is at most as costly and at least as accurate.
+  const search::MultiplierLibrary lib = search::load_multiplier_library(lib_);
+  ASSERT_EQ(sum["uniform"].size(), lib.multipliers.size() - 1);  // all but exact_s8
+  for (const Json& u : sum["uniform"]) {
+    const emu::ApproxConfig cu = emu::load_config(dir / "run" / u["config_file"].get<std::string>());
+    ASSERT_EQ(cu.layers.size(), 26u);
+    for (const auto& [layer, m] : cu.layers) EXPECT_EQ(m, u["multiplier"].get<std::string>()) << layer;
+    EXPECT_EQ(ev.accuracy(cu.layers, true), u["accuracy_full"].get<double>());
+    EXPECT_EQ(ev.accuracy(cu.layers, false), u["accuracy"].get<double>());
+    bool dominated = false;
+    for (const Json& a : sum["algorithms"])
+      for (const Json& p : a["points"])
+        dominated = dominated || (p["power_rel"].get<double>() <= u["power_rel"].get<double>() + 1e-12 &&
+                                  p["accuracy_full"].get<double>() >= u["accuracy_full"].get<double>());
+    EXPECT_EQ(u["dominated"].get<bool>(), dominated) << u["multiplier"];
+    EXPECT_GT(u["power_rel"].get<double>(), 0.0);
+    EXPECT_LT(u["power_rel"].get<double>(), 1.5);
+  }
 }
 
 TEST_F(SearchEval, KilledSearchResumesToTheSameFront) {
