@@ -41,20 +41,6 @@ struct DeviceLut {
   uint32_t bias = 0;                 ///< −min(lut) modulo 2^32
 };
 
-/// One batched product on device memory: C_i = A_i · B_iᵀ through the table, i < batch. A_i is
-/// [M, K] at A + i·stride_a with row pitch lda, B_i is [N, K] (a Linear weight's layout) at
-/// B + i·stride_b with pitch ldb, C_i is int32 [M, N] at C + i·stride_c with pitch ldc; pitches
-/// and strides in elements. K = 0 writes zeros.
-struct GemmArgs {
-  int64_t batch = 1, M = 0, N = 0, K = 0;
-  const uint8_t* A = nullptr;
-  int64_t lda = 0, stride_a = 0;
-  const uint8_t* B = nullptr;
-  int64_t ldb = 0, stride_b = 0;
-  int32_t* C = nullptr;
-  int64_t ldc = 0, stride_c = 0;
-};
-
 /// Copies a 256×256 table (65536 int32, lut[a * 256 + b]) to device `device` in every form of
 /// DeviceLut. The handle frees the device memory when the last owner lets go (errors at that
 /// point, e.g. at process exit after the runtime shut down, are ignored). Throws EMU-060.

@@ -16,15 +16,7 @@
 namespace axx::emu::test {
 
 /// A batched product on host memory: C_i = A_i · B_iᵀ through the table (strides in elements).
-struct HostGemm {
-  int64_t batch = 1, M = 0, N = 0, K = 0;
-  const uint8_t* A = nullptr;
-  int64_t lda = 0, stride_a = 0;
-  const uint8_t* B = nullptr;
-  int64_t ldb = 0, stride_b = 0;
-  int32_t* C = nullptr;
-  int64_t ldc = 0, stride_c = 0;
-};
+using HostGemm = cuda::GemmArgs;
 
 struct Backend {
   std::string name;
@@ -82,21 +74,7 @@ inline std::vector<Backend> fast_backends() {
       v.push_back({std::string("cuda_") + to_string(k),
                    [k](const PreparedLut& p) { return k != CudaKernel::shared16 || p.fits_16bit(); },
                    [k](const PreparedLut& p, const HostGemm& g) {
-                     cuda::GemmArgs d;
-                     d.batch = g.batch;
-                     d.M = g.M;
-                     d.N = g.N;
-                     d.K = g.K;
-                     d.A = g.A;
-                     d.lda = g.lda;
-                     d.stride_a = g.stride_a;
-                     d.B = g.B;
-                     d.ldb = g.ldb;
-                     d.stride_b = g.stride_b;
-                     d.C = g.C;
-                     d.ldc = g.ldc;
-                     d.stride_c = g.stride_c;
-                     cuda::lut_gemm_host(d, p.lut(), k);
+                     cuda::lut_gemm_host(g, p.lut(), k);
                    }});
     }
   }

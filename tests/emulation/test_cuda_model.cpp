@@ -37,13 +37,14 @@ struct Case {
   bool approximate, compensation;
 };
 
-// The model configured and calibrated on the CPU (ranges and operand histograms fixed).
-models::VisionTransformer calibrated_model(const Case& c, const at::Tensor& images) {
-  auto m = models::make_vit(models::find_preset("vit_fmnist_micro").config, 3);
+// Every layer exact 8-bit, calibrated on `images` where they are (ranges, then the operand
+// histograms of "mean" compensation).
+void calibrate_exact(models::VisionTransformer& m, const at::Tensor& images, Compensation comp) {
   torch::NoGradGuard ng;
   m->eval();
   ApproxConfig cfg;
   cfg.default_multiplier = "exact";
+  cfg.compensation = comp;
   apply_config(*m, cfg, MultiplierLibrary());
   begin_calibration(*m);
   m->forward(images);
@@ -51,6 +52,12 @@ models::VisionTransformer calibrated_model(const Case& c, const at::Tensor& imag
   begin_histograms(*m);
   m->forward(images);
   end_histograms(*m, r);
+}
+
+// The model configured and calibrated on the CPU (ranges and operand histograms fixed).
+models::VisionTransformer calibrated_model(const Case& c, const at::Tensor& images) {
+  auto m = models::make_vit(models::find_preset("vit_fmnist_micro").config, 3);
+  calibrate_exact(m, images, Compensation::none);
   const auto approx = truncated_multiplier();
   for (auto& [name, l] : approximable_layers(*m)) {
     if (c.approximate) l->state().mult = approx;
@@ -124,18 +131,8 @@ TEST(CudaModel, CalibrationAndStatisticsRunOnCudaTensors) {
   auto m = models::make_vit(models::find_preset("vit_fmnist_micro").config, 4);
   m->to(at::kCUDA);
   torch::NoGradGuard ng;
-  m->eval();
   const at::Tensor images = at::randn({8, 1, 28, 28}).cuda();
-  ApproxConfig cfg;
-  cfg.default_multiplier = "exact";
-  cfg.compensation = Compensation::mean;
-  apply_config(*m, cfg, MultiplierLibrary());
-  begin_calibration(*m);
-  m->forward(images);
-  CalibrationResult r = end_calibration(*m, cfg.calibration);
-  begin_histograms(*m);
-  m->forward(images);
-  end_histograms(*m, r);
+  calibrate_exact(m, images, Compensation::mean);
   const auto approx = truncated_multiplier();
   for (auto& [name, l] : approximable_layers(*m)) {
     l->state().mult = approx;
