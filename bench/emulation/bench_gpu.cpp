@@ -60,6 +60,8 @@ struct Options {
   int model_batches = 4;
 };
 
+#if defined(AXX_BENCH_GPU)
+
 // An approximate signed multiplier: the exact product with its 4 low bits cleared.
 std::shared_ptr<const Multiplier> truncated_multiplier() {
   std::vector<int32_t> v(65536);
@@ -67,8 +69,6 @@ std::shared_ptr<const Multiplier> truncated_multiplier() {
     for (int b = 0; b < 256; ++b) v[size_t(a * 256 + b)] = (int32_t(int8_t(a)) * int32_t(int8_t(b))) & ~15;
   return make_multiplier("trunc4_s8", true, at::from_blob(v.data(), {256, 256}, at::kInt).clone());
 }
-
-#if defined(AXX_BENCH_GPU)
 
 struct Shape {
   std::string name;
