@@ -27,6 +27,8 @@ const std::vector<Hint>& hints() {
       // emulation/import/
       {"IMP-006", "eval", "--channels, --input-size and --classes give a TorchScript model's input (the same on layers, sensitivity, finetune)"},
       // emulation/ (read by the model commands)
+      {"EMU-100", "eval", "--device takes cpu, cuda or auto (the same on train, layers, sensitivity, search, finetune; a flow: [flow] device)"},
+      {"EMU-101", "eval", "--device cuda needs a CUDA build and a GPU (docs/gpu.md); --device cpu or auto runs without one"},
       {"EMU-090", "finetune", "--gradient takes ste or lut (a flow: [finetune] gradient)"},
       {"TRN-001", "eval", "--eval-batch takes at least 1"},
       {"TRN-003", "train", "--out names another folder, or --no-resume starts this one over"},

@@ -7,7 +7,7 @@
 //   --dataset --data --img-size                                   the dataset
 //   --calib-images --calibration --percentile                     calibration (training images)
 //   --compensation                                                error compensation (none | mean)
-//   --threads --eval-batch --data-seed --no-progress              how it runs
+//   --threads --eval-batch --data-seed --no-progress --device     how it runs
 //   --test-limit / --train-limit                                  first N test / training images
 // Only with LibTorch (AXX_HAVE_MODELS); the header itself needs no LibTorch.
 #pragma once
@@ -88,7 +88,7 @@ inline void add_compensation_option(CLI::App* c, std::string& mode, const std::s
       ->check(CLI::IsMember({"none", "mean"}));
 }
 
-/// --threads, --eval-batch, --data-seed, --no-progress. `old_names`: also the earlier --batch and
+/// --threads, --eval-batch, --data-seed, --no-progress, --device. `old_names`: also the earlier --batch and
 /// --seed of the model commands.
 inline void add_run_options(CLI::App* c, train::RunOptions& r, const std::string& seed_help, bool old_names) {
   c->add_option("--threads", r.threads, "LibTorch threads")->default_val(r.threads);
@@ -99,6 +99,11 @@ inline void add_run_options(CLI::App* c, train::RunOptions& r, const std::string
     alias(c, "--seed", r.seed, s);
   }
   c->add_flag("--no-progress{false}", r.progress, "no progress bars on stderr");
+  c->add_option("--device", r.device,
+                "where the model runs: cpu, cuda (a GPU; needs a CUDA build, docs/gpu.md) or auto (cuda when "
+                "usable, else cpu); data stays on the CPU, batches move over")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->default_val(r.device);
 }
 
 }  // namespace axx::app

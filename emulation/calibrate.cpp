@@ -59,7 +59,7 @@ void RangeObserver::observe(const at::Tensor& x_in, const std::string& what) {
     radius_ *= 2;
   }
   if (radius_ == 0) return;  // all zeros so far; counted in count_
-  const at::Tensor h = at::histc(x, bins, -radius_, radius_).to(at::kDouble).contiguous();
+  const at::Tensor h = at::histc(x, bins, -radius_, radius_).to(at::kCPU).to(at::kDouble).contiguous();
   const double* hp = h.data_ptr<double>();
   for (int64_t i = 0; i < bins; ++i) hist_[size_t(i)] += hp[i];
 }

@@ -8,29 +8,17 @@
 #include <algorithm>
 
 #include "common/error.hpp"
-#if defined(AXX_HAVE_CUDA_KERNELS)
-#include "emulation/cuda/lut_gemm_cuda.hpp"
-#endif
 #if defined(AXX_HAVE_CUDA_KERNELS) && defined(AXX_TORCH_HAS_CUDA)
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+
+#include "emulation/cuda/lut_gemm_cuda.hpp"
+#define AXX_INT_MATMUL_CUDA 1
 #endif
 
 namespace axx::emu {
 
 namespace {
-
-#if defined(AXX_HAVE_CUDA_KERNELS)
-// LibTorch's current stream on `device` when LibTorch has CUDA (so the kernel orders with the
-// surrounding tensor ops); the legacy default stream otherwise.
-void* current_cuda_stream(int device) {
-#if defined(AXX_TORCH_HAS_CUDA)
-  return c10::cuda::getCurrentCUDAStream(c10::DeviceIndex(device)).stream();
-#else
-  (void)device;
-  return nullptr;
-#endif
-}
-#endif
 
 void check_operand(const at::Tensor& t, const char* what) {
   if (t.scalar_type() != at::kByte || t.dim() != 2) bad_code_operand("lut_matmul", what, t);
@@ -75,8 +63,53 @@ void operands_on_two_devices(const char* op, const char* which) {
   throw Error("EMU-026", fmt::format("{}: {} are on different devices; move them together", op, which));
 }
 
+bool cuda_lut_gemm_built() {
+#if defined(AXX_INT_MATMUL_CUDA)
+  return true;
+#else
+  return false;
+#endif
+}
+
+at::Tensor lut_bmm_cuda(const at::Tensor& a_in, const at::Tensor& b_in, const PreparedLut& table, CudaKernel kernel) {
+#if defined(AXX_INT_MATMUL_CUDA)
+  const c10::cuda::CUDAGuard guard(a_in.device());
+  // Contiguous [B, M, K] / [B, N, K] (a strided view is copied once, on the device).
+  const at::Tensor a = a_in.contiguous(), b = b_in.contiguous();
+  const int device = a.get_device();
+  // The table is uploaded once per table and device and kept with it (PreparedLut::device_table).
+  const auto lut = std::static_pointer_cast<const cuda::DeviceLut>(table.device_table(
+      device, [&] { return std::shared_ptr<const void>(cuda::upload_lut(table.lut(), device)); }));
+  const int64_t B = a.size(0), M = a.size(1), N = b.size(1), K = a.size(2);
+  at::Tensor c = at::empty({B, M, N}, a.options().dtype(at::kInt));
+  cuda::GemmArgs g;
+  g.batch = B;
+  g.M = M;
+  g.N = N;
+  g.K = K;
+  g.A = a.data_ptr<uint8_t>();
+  g.lda = K;
+  g.stride_a = M * K;
+  g.B = b.data_ptr<uint8_t>();
+  g.ldb = K;
+  g.stride_b = N * K;
+  g.C = c.data_ptr<int32_t>();
+  g.ldc = N;
+  g.stride_c = M * N;
+  cuda::lut_gemm_device(g, *lut, c10::cuda::getCurrentCUDAStream(c10::DeviceIndex(device)).stream(), kernel);
+  return c;
+#else
+  (void)b_in;
+  (void)table;
+  (void)kernel;
+  throw Error("EMU-024", fmt::format("LUT matmul: a CUDA tensor on {} but this build has no CUDA LUT kernels; "
+                                     "rebuild with nvcc and a CUDA LibTorch (docs/gpu.md), or run on the CPU",
+                                     a_in.device().str()));
+#endif
+}
+
 at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Multiplier& mult,
-                      MatmulPath path, CpuKernel kernel) {
+                      MatmulPath path, CpuKernel kernel, CudaKernel cuda_kernel) {
   check_operand(a_in, "a (activations)");
   check_operand(b_in, "b (weights)");
   if (a_in.size(1) != b_in.size(1)) {
@@ -86,22 +119,7 @@ at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Mult
     operands_on_two_devices("lut_matmul", "a and b");
   }
   const int64_t M = a_in.size(0), N = b_in.size(0), K = a_in.size(1);
-  if (a_in.is_cuda()) {
-#if defined(AXX_HAVE_CUDA_KERNELS)
-    const at::Tensor a = a_in.contiguous(), b = b_in.contiguous();
-    const int device = a.device().index() < 0 ? 0 : a.device().index();
-    // The table is uploaded once per multiplier and device and kept with the multiplier.
-    const auto lut = std::static_pointer_cast<const int32_t>(mult.table->device_table(
-        device, [&] { return std::shared_ptr<const void>(cuda::upload_lut(mult.table->lut(), device)); }));
-    at::Tensor c = at::empty({M, N}, a.options().dtype(at::kInt));
-    cuda::lut_gemm_device(M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K, lut.get(),
-                          c.data_ptr<int32_t>(), N, current_cuda_stream(device));
-    return c;
-#else
-    throw Error("EMU-024", "lut_matmul: CUDA tensors given but this build has no CUDA kernels; "
-                           "rebuild with nvcc available (AXX_WITH_CUDA=ON)");
-#endif
-  }
+  if (a_in.is_cuda()) return lut_bmm_cuda(a_in.unsqueeze(0), b_in.unsqueeze(0), *mult.table, cuda_kernel).squeeze(0);
   if (path == MatmulPath::blas_exact && !mult.is_exact()) {
     throw Error("EMU-022", fmt::format("lut_matmul: multiplier '{}' is not exact; the BLAS path "
                                        "only computes exact products, use the LUT path",
@@ -116,7 +134,7 @@ at::Tensor lut_matmul(const at::Tensor& a_in, const at::Tensor& b_in, const Mult
 }
 
 at::Tensor lut_bmm(const at::Tensor& a, const at::Tensor& b, const Multiplier& mult,
-                   MatmulPath path, CpuKernel kernel) {
+                   MatmulPath path, CpuKernel kernel, CudaKernel cuda_kernel) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.scalar_type() != at::kByte ||
       b.scalar_type() != at::kByte || a.size(2) != b.size(2)) {
     throw Error("EMU-027", fmt::format("lut_bmm: needs uint8 a [B, M, K] and b [B, N, K], got [{}] "
@@ -127,10 +145,9 @@ at::Tensor lut_bmm(const at::Tensor& a, const at::Tensor& b, const Multiplier& m
   if (!a.is_cuda() && path != MatmulPath::lut && mult.is_exact()) {
     return exact_gemm_blas(a.contiguous(), b.contiguous(), mult.is_signed);  // batched BLAS
   }
-  if (a.is_cuda()) {
-    std::vector<at::Tensor> out;
-    for (int64_t i = 0; i < B; ++i) out.push_back(lut_matmul(a[i], b[i], mult, path, kernel));
-    return B ? at::stack(out) : at::empty({0, M, N}, a.options().dtype(at::kInt));
+  if (a.is_cuda() || b.is_cuda()) {
+    if (a.device() != b.device()) operands_on_two_devices("lut_bmm", "a and b");
+    return lut_bmm_cuda(a, b, *mult.table, cuda_kernel);
   }
   if (path == MatmulPath::blas_exact) return lut_matmul(a[0], b[0], mult, path, kernel);  // throws
   const at::Tensor ac = a.contiguous(), bc = b.contiguous();

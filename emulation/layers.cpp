@@ -91,13 +91,13 @@ const QuantizedWeight& WeightCache::get(const at::Tensor& w2d, const Multiplier&
 namespace {
 
 void add_histogram(std::array<double, 256>& h, const at::Tensor& codes, int64_t uses) {
-  const at::Tensor counts = at::bincount(codes.reshape({-1}).to(at::kLong), {}, 256).to(at::kDouble).contiguous();
+  const at::Tensor counts = at::bincount(codes.reshape({-1}).to(at::kLong), {}, 256).to(at::kCPU).to(at::kDouble).contiguous();
   const double* c = counts.data_ptr<double>();
   for (int i = 0; i < 256; ++i) h[size_t(i)] += c[i] * double(uses);
 }
 
 void offer_rows(std::vector<uint8_t>& kept, int64_t& seen, const at::Tensor& codes, int64_t max_rows, uint64_t seed) {
-  const at::Tensor c = codes.contiguous();
+  const at::Tensor c = codes.to(at::kCPU).contiguous();  // read on the host
   const int64_t rows = c.size(0), k = c.size(1);
   const uint8_t* p = c.data_ptr<uint8_t>();
   for (int64_t r = 0; r < rows; ++r, ++seen) {

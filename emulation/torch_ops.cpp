@@ -14,10 +14,6 @@
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
 #if defined(AXX_HAVE_CUDA_KERNELS) && defined(AXX_TORCH_HAS_CUDA)
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
-
-#include "emulation/cuda/lut_gemm_cuda.hpp"
 #define AXX_TORCH_OP_CUDA 1
 #endif
 
@@ -71,15 +67,11 @@ at::Tensor lut_matmul_cpu(const at::Tensor& a_in, const at::Tensor& b_in, const 
 }
 
 #if defined(AXX_TORCH_OP_CUDA)
-at::Tensor lut_matmul_cuda(const at::Tensor& a_in, const at::Tensor& b_in, const at::Tensor& lut_in) {
-  check_args(a_in, b_in, lut_in);
-  const c10::cuda::CUDAGuard guard(a_in.device());
-  const at::Tensor a = a_in.contiguous(), b = b_in.contiguous(), lut = lut_in.contiguous();
-  const int64_t M = a.size(0), N = b.size(0), K = a.size(1);
-  at::Tensor c = at::empty({M, N}, a.options().dtype(at::kInt));
-  cuda::lut_gemm_device(M, N, K, a.data_ptr<uint8_t>(), K, b.data_ptr<uint8_t>(), K, lut.data_ptr<int32_t>(),
-                        c.data_ptr<int32_t>(), N, c10::cuda::getCurrentCUDAStream().stream());
-  return c;
+// The CUDA backend of lut_bmm (int_matmul.hpp): the table is prepared from its host copy (cached
+// by content, as on the CPU) and uploaded once per device.
+at::Tensor lut_matmul_cuda(const at::Tensor& a, const at::Tensor& b, const at::Tensor& lut) {
+  check_args(a, b, lut);
+  return lut_bmm_cuda(a.unsqueeze(0), b.unsqueeze(0), *prepared(lut.cpu())).squeeze(0);
 }
 #endif
 

@@ -122,6 +122,8 @@ const Json& StageContext::outputs_of(const std::string& stage) const {
 
 std::string StageContext::threads() const { return std::to_string(spec_.table("flow").at("threads").get<int64_t>()); }
 
+std::string StageContext::device() const { return spec_.table("flow").at("device").get<std::string>(); }
+
 void StageContext::run(const std::string& step, const std::vector<std::string>& args) {
   fs::create_directories(dir_ / "logs");
   const fs::path log = dir_ / "logs" / fmt::format("{:02}-{}.log", commands_.size() + 1, step);

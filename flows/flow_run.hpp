@@ -48,6 +48,8 @@ class StageContext {
   void run(const std::string& step, const std::vector<std::string>& args);
   /// LibTorch threads, -j (the [flow] threads setting) as an argument string.
   std::string threads() const;
+  /// [flow] device ("cpu", "cuda" or "auto"), passed to the model commands as --device.
+  std::string device() const;
   /// The command records (for stage.json).
   const Json& commands() const { return commands_; }
 

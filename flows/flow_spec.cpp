@@ -46,6 +46,10 @@ const std::vector<FlowKey>& flow_keys() {
       str("flow", "runs", "runs", "folder holding the run folders, relative to the current folder"),
       integer("flow", "threads", 2, 1, 256, "threads for LibTorch and parallel characterization"),
       integer("flow", "seed", 1, 0, 1e15, "seed of calibration subsets, training and the search"),
+      str("flow", "device", "cpu",
+          "where the model stages (train, eval, layers, sensitivity, search, finetune) run: cpu, cuda (a GPU; a CUDA "
+          "build, docs/gpu.md) or auto (cuda when usable); results are the same",
+          {"cpu", "cuda", "auto"}),
       str("flow", "launcher", "",
           "command put before the stages' library build, sensitivity and search commands to run them across MPI "
           "ranks, split on spaces (e.g. \"mpirun -np 8\" or \"srun\"; \"\" = plain processes); results are the same"),

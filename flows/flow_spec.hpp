@@ -4,7 +4,7 @@
 // per stage plus [flow] and [data]; every key has a type, a default and a range in one schema
 // table (flow_keys()), which also generates `transaxx flow keys` and the error messages:
 //
-//   [flow]        name, runs, threads, seed, launcher
+//   [flow]        name, runs, threads, seed, device, launcher
 //   [data]        dataset, path, test_limit, img_size            (shared by every model stage)
 //   [characterize] inputs, only, library, jobs
 //   [model]       file, preset, train, epochs, max_steps, train_batch, lr

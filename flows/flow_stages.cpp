@@ -37,7 +37,7 @@ std::vector<std::string> calibration_args(const StageContext& ctx, const std::st
   std::vector<std::string> a{"--calibration", c.at("method").get<std::string>(), images_flag,
                              std::to_string(c.at("images").get<int64_t>())};
   if (c.at("method") == "percentile") a.insert(a.end(), {"--percentile", Json(c.at("percentile")).dump()});
-  a.insert(a.end(), {"--threads", ctx.threads(), seed_flag,
+  a.insert(a.end(), {"--threads", ctx.threads(), "--device", ctx.device(), seed_flag,
                      std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
   return a;
 }

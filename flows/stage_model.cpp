@@ -40,7 +40,7 @@ StageDef model_stage() {
                  std::to_string(m.at("train_batch").get<int64_t>()), "--lr", Json(m.at("lr")).dump(), "--train-limit",
                  std::to_string(m.at("train_limit").get<int64_t>()), "--test-limit",
                  std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--threads", ctx.threads(),
-                 "--data-seed", std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
+                 "--device", ctx.device(), "--data-seed", std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
     ctx.run("train", args);
     const Json result = read_json_file(out / "result.json");
     return Json{{"model", (out / "model.safetensors").string()},

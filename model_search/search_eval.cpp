@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/error.hpp"
+#include "emulation/device.hpp"
 #include "emulation/train/engine.hpp"
 #include "emulation/train/layer_stats.hpp"
 #include "emulation/train/layer_walk.hpp"
@@ -92,7 +93,9 @@ EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::ma
   }
   set_threads(o.run.threads);
   check_batch_size(o.run.batch_size);
+  const c10::Device device = emu::resolve_device(o.run.device);
   s.model = load_model(o.model, o.preset);
+  s.model->to(device);
   s.model_id = model_identifier(o.model);
   s.full = data::load_dataset(o.data);
   check_fits(s.model->config(), s.full);
@@ -114,7 +117,7 @@ EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::ma
     torch::NoGradGuard ng;
     s.model->eval();
     reset_to_fp32(s.model);
-    s.model->forward(s.full.images.narrow(0, 0, 1));
+    s.model->forward(s.full.images.narrow(0, 0, 1).to(device));
     s.layers = ordered_layers(*s.model);
     for (const auto& [name, l] : s.layers) s.macs.push_back(l->last_macs());
   }

@@ -18,14 +18,31 @@ ModelHandle::ModelHandle(models::VisionTransformer vit) : vit_(vit), module_(vit
 
 ModelHandle::ModelHandle(ImportedModel m) : ts_(m), module_(m.ptr()), input_(m->input()) {}
 
-at::Tensor ModelHandle::forward(const at::Tensor& x) const { return vit_ ? vit_->ptr()->forward(x) : ts_->ptr()->forward(x); }
+at::Tensor ModelHandle::forward(const at::Tensor& x_in) const {
+  const c10::Device d = device();
+  const at::Tensor x = x_in.device() == d ? x_in : x_in.to(d);
+  return vit_ ? vit_->ptr()->forward(x) : ts_->ptr()->forward(x);
+}
+
+c10::Device ModelHandle::device() const {
+  for (const auto& p : module_->parameters()) return p.device();
+  for (const auto& b : module_->buffers()) return b.device();
+  return c10::Device(c10::kCPU);
+}
+
+void ModelHandle::to(c10::Device d) const { module_->to(d); }
 
 void ModelHandle::save(const std::string& path, const std::vector<std::pair<std::string, std::string>>& metadata) const {
   if (vit_) {
-    models::save_vit(*vit_, path, metadata);
-  } else {
-    (*ts_)->save(path);
+    models::save_vit(*vit_, path, metadata);  // copies each tensor to the CPU
+    return;
   }
+  // The TorchScript graph is written with the weights where they are: on the CPU, so the file
+  // loads anywhere.
+  const c10::Device d = device();
+  if (!d.is_cpu()) to(c10::Device(c10::kCPU));
+  (*ts_)->save(path);
+  if (!d.is_cpu()) to(d);
 }
 
 ModelHandle load_model_file(const std::string& path, const ModelFileOptions& o) {

@@ -33,8 +33,13 @@ class ModelHandle {
  public:
   ModelHandle(models::VisionTransformer vit);  // NOLINT: implicit on purpose (source compatibility)
   ModelHandle(ImportedModel m);                // NOLINT
-  /// x: [B, channels, image_size, image_size] → logits [B, num_classes].
+  /// x: [B, channels, image_size, image_size] → logits [B, num_classes], on the model's device
+  /// (x is moved there first: datasets stay on the CPU, each batch goes over).
   at::Tensor forward(const at::Tensor& x) const;
+  /// Where the parameters are (the CPU for a model without any).
+  c10::Device device() const;
+  /// Moves parameters and buffers to `d` (emulation/device.hpp resolves the command's choice).
+  void to(c10::Device d) const;
   const InputSpec& input() const { return input_; }
   /// The module tree (ApproxLayer children at their dotted names).
   torch::nn::Module& operator*() const { return *module_; }

@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "common/progress.hpp"
+#include "emulation/device.hpp"
 
 namespace axx::train {
 
@@ -64,7 +65,7 @@ Accuracy evaluate(const Model& m, const data::Dataset& d, int64_t batch, const s
     const int64_t n = std::min(batch, d.size() - b);
     at::Tensor logits = m.forward(d.images.narrow(0, b, n));
     at::Tensor y = d.labels.narrow(0, b, n);
-    at::Tensor topk = std::get<1>(logits.topk(k, 1));
+    at::Tensor topk = std::get<1>(logits.topk(k, 1)).cpu();  // the labels stay on the CPU
     at::Tensor hit = topk.eq(y.unsqueeze(1));
     c1 += hit.select(1, 0).sum().item<int64_t>();
     c5 += hit.any(1).sum().item<int64_t>();
@@ -92,11 +93,14 @@ Model load_any_model(const std::string& path, const imp::ModelFileOptions& o) {
 }
 
 Model load_any_model(const EvalOptions& o) {
+  const c10::Device device = emu::resolve_device(o.run.device);  // before the file: a bad device fails fast
   imp::ModelFileOptions f;
   f.preset = o.preset;
   f.num_heads = o.heads;
   f.input = {o.channels, o.image_size, o.num_classes};
-  return load_any_model(o.model, f);
+  Model m = load_any_model(o.model, f);
+  m.to(device);
+  return m;
 }
 
 data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n, uint64_t seed) {

@@ -44,7 +44,8 @@ models::VisionTransformer load_model(const std::string& path, const std::string&
 /// Loads any model file: .safetensors (native or timm-named; o.preset / o.num_heads for timm
 /// files) or TorchScript (.pt/.pth/.ts; input spec from o.input, else the sidecar JSON).
 Model load_any_model(const std::string& path, const imp::ModelFileOptions& o);
-/// The same with the model options of a command (model, preset, heads, input spec).
+/// The same with the model options of a command (model, preset, heads, input spec), moved to the
+/// command's device (o.run.device: EMU-100 / EMU-101 before the file is read).
 Model load_any_model(const EvalOptions& o);
 
 /// The calibration set of a dataset spec: its "train" split (seeded random subset of n images).

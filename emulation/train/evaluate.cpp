@@ -29,6 +29,7 @@ Json evaluate_model(const EvalOptions& o) {
   r["model"] = o.model;
   r["dataset"] = test.name;
   r["mode"] = o.quant.mode;
+  r["device"] = m.device().str();
   if (o.quant.mode != "fp32") {
     const data::Dataset calib = load_calibration_set(o.data, o.quant.calib_images, o.run.seed);
     const emu::ApproxConfig cfg = quantize_model(m, o.quant, calib, o.run.batch_size);

@@ -12,6 +12,7 @@
 #include "common/npy.hpp"
 #include "common/progress.hpp"
 #include "common/sha256.hpp"
+#include "emulation/device.hpp"
 #include "emulation/layers.hpp"
 #include "emulation/train/engine.hpp"
 #include "emulation/train/layer_walk.hpp"
@@ -40,6 +41,7 @@ Json compute_layer_stats(const LayerStatsOptions& o) {
   if (o.sample_rows < 1) throw UsageError("TRN-022", fmt::format("{} operand rows per sample: give at least 1", o.sample_rows));
   if (o.pool_values < 1) throw UsageError("TRN-023", fmt::format("{} values per operand pool: give at least 1", o.pool_values));
   set_threads(o.run.threads);
+  const c10::Device device = emu::resolve_device(o.run.device);
   const bool with_data = !o.data.kind.empty();
   if (o.histograms && !with_data) {
     throw UsageError("TRN-025", "operand histograms and samples need a dataset (its training images); without one "
@@ -50,6 +52,7 @@ Json compute_layer_stats(const LayerStatsOptions& o) {
   mo.num_heads = o.heads;
   mo.input = {o.channels, o.image_size, o.num_classes};
   const Model m = load_any_model(o.model, mo);
+  m.to(device);
   data::Dataset calib;
   if (with_data) {
     calib = load_calibration_set(o.data, o.images, o.run.seed);

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/progress.hpp"
+#include "emulation/device.hpp"
 #include "emulation/lut_grad.hpp"
 #include "emulation/models/safetensors.hpp"
 #include "emulation/train/engine.hpp"
@@ -74,6 +75,7 @@ EpochStats run_epoch(const Model& m, torch::optim::AdamW& opt, const data::Datas
     set_lr(opt, schedule_lr(step, total_steps, peak, floor, warmup));
     opt.zero_grad();
     at::Tensor logits = m.forward(x);
+    y = y.to(logits.device());
     at::Tensor loss = F::cross_entropy(logits, y, F::CrossEntropyFuncOptions().label_smoothing(smoothing));
     loss.backward();
     opt.step();
@@ -110,6 +112,7 @@ void save_checkpoint(const fs::path& dir, models::VisionTransformer& m, torch::o
 
 Json train_model(const TrainOptions& o) {
   set_threads(o.run.threads);
+  const c10::Device device = emu::resolve_device(o.run.device);
   if (o.epochs < 1) throw UsageError("TRN-012", fmt::format("{} epochs: give at least 1", o.epochs));
   if (o.train_batch < 1) {
     throw UsageError("TRN-013", fmt::format("the training batch size is {}; it must be >= 1", o.train_batch));
@@ -155,6 +158,7 @@ Json train_model(const TrainOptions& o) {
   }
   check_fits(m->config(), train);
   check_fits(m->config(), test);
+  m->to(device);  // before the optimizer, which holds the parameters
 
   const int64_t per_epoch = train.size() / o.train_batch;
   if (per_epoch < 1) too_few_training_images(train.size(), o.train_batch);
@@ -163,7 +167,7 @@ Json train_model(const TrainOptions& o) {
   auto opt = make_optimizer(m, o.lr, o.weight_decay);
   if (o.resume && have_ckpt) {
     try {
-      torch::load(*opt, (dir / "checkpoint_optim.pt").string());
+      torch::load(*opt, (dir / "checkpoint_optim.pt").string(), device);
     } catch (const std::exception& e) {
       throw Error("TRN-019", fmt::format("{}: unreadable optimizer state ({}); delete the checkpoint or start over "
                                          "without resuming",
@@ -192,6 +196,7 @@ Json train_model(const TrainOptions& o) {
   result["model"] = complete ? model_path.string() : "";
   result["checkpoint"] = (dir / "checkpoint.safetensors").string();
   result["preset"] = o.preset;
+  result["device"] = device.str();
   result["config"] = Json::object();
   for (const auto& kv : models::to_metadata(m->config())) result["config"][kv.first.substr(4)] = kv.second;
   result["parameters"] = [&] {

@@ -20,6 +20,9 @@ struct RunOptions {
   int64_t batch_size = 256;    ///< images per forward in evaluation (≥ 1)
   uint64_t seed = 0;           ///< shuffling, augmentation, initialization, calibration split
   bool progress = true;        ///< progress bars on stderr
+  /// Where the model runs: "cpu", "cuda" or "auto" (emulation/device.hpp; EMU-100 / EMU-101).
+  /// Data is loaded on the CPU; batches move to the device.
+  std::string device = "cpu";
 };
 
 /// How an evaluation quantizes the model.

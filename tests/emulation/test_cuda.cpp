@@ -1,38 +1,97 @@
-// CUDA LUT GEMM and the dispatcher op: bit-identical to the CPU reference. The device tests
-// skip without CUDA kernels, LibTorch CUDA or a GPU; the CPU kernel of the op and the device
-// table cache are tested everywhere.
+// The CUDA backend on tensors (lut_matmul / lut_bmm / the dispatcher op): bit-identical to the CPU
+// for every table, shape and CUDA kernel, strided and batched operands, K = 0. The plain-pointer
+// kernels are in the parity suite of test_lut_gemm.cpp; whole models in test_cuda_model.cpp.
+// Device cases skip, saying why, without CUDA kernels, a CUDA LibTorch or a GPU; the CPU kernel
+// of the op and the device table cache are tested everywhere.
 #include <ATen/ATen.h>
 
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
 #include "emulation/torch_ops.hpp"
 #include "test_util.hpp"
-#if defined(AXX_HAVE_CUDA_KERNELS)
-#include "emulation/cuda/lut_gemm_cuda.hpp"
-#endif
 
 namespace axx::emu {
 namespace {
 
-TEST(CudaLutGemm, MatchesCpuReferenceBitForBit) {
-#if !defined(AXX_HAVE_CUDA_KERNELS)
-  GTEST_SKIP() << "built without CUDA kernels (nvcc not found)";
-#else
-  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device";
-  std::mt19937 rng(5);
-  for (auto [lo, hi] : std::vector<std::pair<int64_t, int64_t>>{{-32768, 32767}, {0, 65535}}) {
-    const auto lut = test::random_lut(uint32_t(lo + 70000), lo, hi);
-    for (auto [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1, 1}, {197, 77, 768}, {65, 130, 33}}) {
-      std::vector<uint8_t> A(size_t(M * K)), B(size_t(N * K));
-      for (auto& v : A) v = uint8_t(rng());
-      for (auto& v : B) v = uint8_t(rng());
-      std::vector<int32_t> ref(size_t(M * N)), out(size_t(M * N));
-      lut_gemm_reference(M, N, K, A.data(), K, B.data(), K, lut.data(), ref.data(), N);
-      cuda::lut_gemm_host(M, N, K, A.data(), B.data(), lut.data(), out.data());
-      ASSERT_EQ(out, ref) << M << "x" << N << "x" << K;
+// Why the tensor-level CUDA cases cannot run here ("" when they can).
+std::string no_cuda_tensors() {
+  if (!cuda_lut_gemm_built()) return "built without CUDA LUT kernels or without a CUDA LibTorch (docs/gpu.md)";
+  if (!at::hasCUDA()) return "no CUDA device";
+  return "";
+}
+
+#define AXX_SKIP_WITHOUT_CUDA()                                          \
+  do {                                                                   \
+    const std::string why = no_cuda_tensors();                           \
+    if (!why.empty()) GTEST_SKIP() << "CUDA case not run: " << why;      \
+  } while (0)
+
+TEST(CudaLutMatmul, TensorsMatchCpuForEveryTableShapeAndKernel) {
+  AXX_SKIP_WITHOUT_CUDA();
+  uint32_t seed = 100;
+  for (auto [lo, hi] : std::vector<std::pair<int64_t, int64_t>>{
+           {-32768, 32767}, {0, 65535}, {-3, 3}, {-(int64_t(1) << 30), int64_t(1) << 30}}) {
+    const auto v = test::random_lut(seed++, lo, hi);
+    const auto m = make_multiplier("r", true, test::lut_tensor(v));
+    for (auto [M, N, K] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+             {1, 1, 1}, {197, 77, 768}, {65, 130, 33}, {129, 257, 1}, {300, 3, 2000}}) {
+      const at::Tensor a = at::randint(0, 256, {M, K}, at::kByte), b = at::randint(0, 256, {N, K}, at::kByte);
+      const at::Tensor want = lut_matmul(a, b, *m, MatmulPath::lut);
+      for (CudaKernel k : {CudaKernel::automatic, CudaKernel::global32, CudaKernel::naive, CudaKernel::shared16}) {
+        if (k == CudaKernel::shared16 && !m->table->fits_16bit()) continue;
+        const at::Tensor got = lut_matmul(a.cuda(), b.cuda(), *m, MatmulPath::lut, CpuKernel::automatic, k).cpu();
+        EXPECT_TRUE(at::equal(got, want)) << to_string(k) << " " << M << "x" << N << "x" << K << " table [" << lo
+                                          << ", " << hi << "]";
+      }
     }
   }
-#endif
+}
+
+TEST(CudaLutMatmul, ExactTablesStrideAndEmptyK) {
+  AXX_SKIP_WITHOUT_CUDA();
+  for (bool is_signed : {true, false}) {
+    const auto m = make_exact_multiplier(is_signed);
+    // Transposed (strided) views: the CUDA path makes them contiguous on the device.
+    const at::Tensor a = at::randint(0, 256, {300, 70}, at::kByte).t(), b = at::randint(0, 256, {300, 33}, at::kByte).t();
+    const at::Tensor want = lut_matmul(a, b, *m);
+    EXPECT_TRUE(at::equal(lut_matmul(a.cuda(), b.cuda(), *m).cpu(), want));
+    const at::Tensor z = lut_matmul(at::zeros({4, 0}, at::kByte).cuda(), at::zeros({5, 0}, at::kByte).cuda(), *m);
+    EXPECT_TRUE(at::equal(z.cpu(), at::zeros({4, 5}, at::kInt)));
+  }
+}
+
+TEST(CudaLutBmm, OneLaunchEqualsCpuBatch) {
+  AXX_SKIP_WITHOUT_CUDA();
+  const auto v = test::random_lut(12, -32768, 32767);
+  const auto m = make_multiplier("r", true, test::lut_tensor(v));
+  // The attention products of DeiT-S at batch 4: 4 × 6 heads of [197, 64] · [64, 197].
+  const at::Tensor a = at::randint(0, 256, {24, 197, 64}, at::kByte), b = at::randint(0, 256, {24, 197, 64}, at::kByte);
+  const at::Tensor want = lut_bmm(a, b, *m, MatmulPath::lut);
+  for (CudaKernel k : {CudaKernel::automatic, CudaKernel::global32, CudaKernel::naive}) {
+    EXPECT_TRUE(at::equal(lut_bmm(a.cuda(), b.cuda(), *m, MatmulPath::lut, CpuKernel::automatic, k).cpu(), want))
+        << to_string(k);
+  }
+  // Strided batch (a slice of every other item).
+  const at::Tensor as = a.slice(0, 0, 24, 2), bs = b.slice(0, 0, 24, 2);
+  EXPECT_TRUE(at::equal(lut_bmm(as.cuda(), bs.cuda(), *m).cpu(), lut_bmm(as, bs, *m, MatmulPath::lut)));
+  test::expect_error("EMU-026", [&] { lut_bmm(a.cuda(), b, *m); });
+}
+
+TEST(CudaLutMatmul, ForcedSharedKernelOnAWideTableIsAnError) {
+  AXX_SKIP_WITHOUT_CUDA();
+  const auto v = test::random_lut(13, -(int64_t(1) << 30), int64_t(1) << 30);
+  const auto m = make_multiplier("wide", true, test::lut_tensor(v));
+  const at::Tensor a = at::randint(0, 256, {8, 8}, at::kByte).cuda();
+  test::expect_error("EMU-061", [&] {
+    lut_matmul(a, a, *m, MatmulPath::lut, CpuKernel::automatic, CudaKernel::shared16);
+  });
+}
+
+TEST(CudaLutMatmul, CudaTensorsWithoutCudaKernelsAreAnError) {
+  if (cuda_lut_gemm_built()) GTEST_SKIP() << "this build has the CUDA kernels";
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA tensors without a CUDA LibTorch and a device";
+  const at::Tensor a = at::zeros({2, 2}, at::kByte).cuda();
+  test::expect_error("EMU-024", [&] { lut_matmul(a, a, *make_exact_multiplier(true)); });
 }
 
 // A table's device copy is made once per device and then reused (what the CUDA path of

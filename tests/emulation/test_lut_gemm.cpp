@@ -1,9 +1,12 @@
-// The integer core: every CPU kernel equals the reference loop bit for bit, for every table;
-// with an exact table every path equals an exact integer GEMM.
+// The integer core, one parity suite over every backend this build and machine have (the CPU
+// kernels, and each CUDA kernel where a device is: backends.hpp): every one equals the reference
+// loop bit for bit, for every table, wrap-around, K = 0, strided and batched operands; with an
+// exact table every path equals an exact integer GEMM.
 #include <ATen/Parallel.h>
 
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
+#include "backends.hpp"
 #include "test_util.hpp"
 
 namespace axx::emu {
@@ -12,6 +15,9 @@ namespace {
 struct Shape {
   int64_t M, N, K;
 };
+
+using test::Backend;
+using test::HostGemm;
 
 std::vector<CpuKernel> fast_kernels() {
   std::vector<CpuKernel> k{CpuKernel::portable};
@@ -37,17 +43,28 @@ struct LutCase {
   const char* name;
   int64_t lo, hi;
 };
-// Every fast kernel on contiguous A [M, K] and B [N, K] gives the reference loop's C bit for
+// Every fast backend on contiguous A [M, K] and B [N, K] gives the reference loop's C bit for
 // bit (output prefilled with a pattern, so a kernel that skips an element fails too).
 void expect_kernels_match_reference(const std::vector<int32_t>& lut, const PreparedLut& p, const Shape& s,
                                     const std::vector<uint8_t>& A, const std::vector<uint8_t>& B,
                                     const std::string& what) {
   std::vector<int32_t> ref(size_t(s.M * s.N)), out(size_t(s.M * s.N));
   lut_gemm_reference(s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, lut.data(), ref.data(), s.N);
-  for (CpuKernel k : fast_kernels()) {
+  for (const Backend& be : test::fast_backends()) {
+    if (!be.applies(p)) continue;
     std::fill(out.begin(), out.end(), 0x5a5a5a5a);
-    lut_gemm_cpu(p, s.M, s.N, s.K, A.data(), s.K, B.data(), s.K, out.data(), s.N, k);
-    EXPECT_EQ(out, ref) << what << " " << to_string(k) << " M=" << s.M << " N=" << s.N << " K=" << s.K;
+    HostGemm g;
+    g.M = s.M;
+    g.N = s.N;
+    g.K = s.K;
+    g.A = A.data();
+    g.lda = s.K;
+    g.B = B.data();
+    g.ldb = s.K;
+    g.C = out.data();
+    g.ldc = s.N;
+    be.run(p, g);
+    EXPECT_EQ(out, ref) << what << " " << be.name << " M=" << s.M << " N=" << s.N << " K=" << s.K;
   }
 }
 
@@ -107,10 +124,35 @@ TEST(LutGemm, StridedOperandsAndOutput) {
   const auto A = random_bytes(size_t(M * lda), 1), B = random_bytes(size_t(N * ldb), 2);
   std::vector<int32_t> ref(size_t(M * ldc), 7), out(size_t(M * ldc), 7);
   lut_gemm_reference(M, N, K, A.data(), lda, B.data(), ldb, lut.data(), ref.data(), ldc);
-  for (CpuKernel k : fast_kernels()) {
+  for (const Backend& be : test::fast_backends()) {
     std::fill(out.begin(), out.end(), 7);
-    lut_gemm_cpu(p, M, N, K, A.data(), lda, B.data(), ldb, out.data(), ldc, k);
-    EXPECT_EQ(out, ref) << to_string(k);
+    HostGemm g{1, M, N, K, A.data(), lda, 0, B.data(), ldb, 0, out.data(), ldc, 0};
+    be.run(p, g);
+    EXPECT_EQ(out, ref) << be.name;
+  }
+}
+
+TEST(LutGemm, BatchedStridedProductsEqualPerItemReference) {
+  // Attention-like products (many small GEMMs, K = 64) and a ragged one, items at strides with
+  // gaps between them: each backend's batch (the CUDA ones: one launch) equals the loop per item.
+  for (const auto& lc : std::vector<std::pair<int64_t, int64_t>>{{-32768, 32767}, {-(int64_t(1) << 30), int64_t(1) << 30}}) {
+    const auto lut = test::random_lut(uint32_t(lc.second & 0xffff) + 41, lc.first, lc.second);
+    const PreparedLut p(lut.data());
+    for (const Shape& s : std::vector<Shape>{{197, 197, 64}, {33, 130, 7}}) {
+      const int64_t batch = 5, lda = s.K + 3, ldb = s.K + 1, ldc = s.N + 2;
+      const int64_t sa = s.M * lda + 11, sb = s.N * ldb + 5, sc = s.M * ldc + 3;
+      const auto A = random_bytes(size_t(batch * sa), 42), B = random_bytes(size_t(batch * sb), 43);
+      std::vector<int32_t> ref(size_t(batch * sc), -1), out(size_t(batch * sc), -1);
+      HostGemm g{batch, s.M, s.N, s.K, A.data(), lda, sa, B.data(), ldb, sb, ref.data(), ldc, sc};
+      test::reference_gemm(p, g);
+      for (const Backend& be : test::fast_backends()) {
+        if (!be.applies(p)) continue;
+        std::fill(out.begin(), out.end(), -1);
+        g.C = out.data();
+        be.run(p, g);
+        EXPECT_EQ(out, ref) << be.name << " batch of " << s.M << "x" << s.N << "x" << s.K;
+      }
+    }
   }
 }
 
@@ -126,10 +168,28 @@ TEST(LutGemm, WideTablesFallBackAndWrapLikeInt32) {
   lut_gemm_reference(M, N, K, A.data(), K, B.data(), K, lut.data(), ref.data(), N);
   lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N);
   EXPECT_EQ(out, ref);
+  for (const Backend& be : test::fast_backends()) {
+    if (!be.applies(p)) continue;
+    std::fill(out.begin(), out.end(), 0);
+    be.run(p, HostGemm{1, M, N, K, A.data(), K, 0, B.data(), K, 0, out.data(), N, 0});
+    EXPECT_EQ(out, ref) << be.name;
+  }
   if (cpu_supports(CpuKernel::avx512)) {
     test::expect_error("EMU-021", [&] {
       lut_gemm_cpu(p, M, N, K, A.data(), K, B.data(), K, out.data(), N, CpuKernel::avx512);
     });
+  }
+}
+
+TEST(LutGemm, SixteenBitTablesWrapLikeInt32) {
+  // A 16-bit table at its top (every entry 32767 or 65535) with K = 70,000: the sums pass 2^31
+  // (and 2^32), and the biased 16-bit kernels (avx512, shared16) must wrap exactly as int32 does.
+  for (int64_t v : {int64_t(32767), int64_t(65535), int64_t(-32768)}) {
+    const auto lut = test::random_lut(uint32_t(v & 0xff) + 3, v, v);
+    const PreparedLut p(lut.data());
+    const Shape s{3, 2, 70000};
+    const auto A = random_bytes(size_t(s.M * s.K), 44), B = random_bytes(size_t(s.N * s.K), 45);
+    expect_kernels_match_reference(lut, p, s, A, B, "wrap " + std::to_string(v));
   }
 }
 
@@ -139,6 +199,20 @@ TEST(LutGemm, EmptyKGivesZeros) {
   std::vector<int32_t> out(6, 3);
   lut_gemm_cpu(p, 2, 3, 0, nullptr, 0, nullptr, 0, out.data(), 3);
   EXPECT_EQ(out, std::vector<int32_t>(6, 0));
+  const uint8_t dummy = 0;  // a valid pointer that K = 0 never reads
+  for (const Backend& be : test::fast_backends()) {
+    std::fill(out.begin(), out.end(), 3);
+    be.run(p, HostGemm{1, 2, 3, 0, &dummy, 0, 0, &dummy, 0, 0, out.data(), 3, 0});
+    EXPECT_EQ(out, std::vector<int32_t>(6, 0)) << be.name;
+  }
+}
+
+TEST(LutGemm, CudaBackendsTakePart) {
+  // Says plainly, in the test report, whether the CUDA cases above ran on a device.
+  if (!test::cuda_backends_present()) GTEST_SKIP() << "CUDA backends not tested: " << test::cuda_backends_absent_reason();
+  int cuda = 0;
+  for (const Backend& be : test::fast_backends()) cuda += be.name.rfind("cuda_", 0) == 0;
+  EXPECT_GE(cuda, 2) << "global32 and naive run on every device";
 }
 
 // Exact integer GEMM of codes, int64.
