@@ -136,7 +136,9 @@ TEST(CompensationKernels, EveryKernelPlusCorrectionEqualsTheWrappedReference) {
           ASSERT_EQ(c[size_t(m * N + n)], int32_t(uint32_t(uint64_t(exact)))) << to_string(k) << " K " << K;
         }
       }
-      if (K > 65536) EXPECT_TRUE(wrapped) << "the large case must exercise the wrap-around";
+      if (K > 65536) {
+        EXPECT_TRUE(wrapped) << "the large case must exercise the wrap-around";
+      }
     }
   }
 }
