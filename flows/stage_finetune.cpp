@@ -76,11 +76,34 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
   if (count == 0) return chosen;
   const bool safe_is_cheap = safe && !in_window.empty() && in_window.front()["index"] == (*safe)["index"];
   const size_t free_slots = safe && !safe_is_cheap ? count - 1 : count;
+  // With two free slots or more, one goes to the cheapest uniform configuration in the window
+  // (one multiplier on every layer): fine-tuning wins back more on those than on mixed points of
+  // similar accuracy (search/README.md, "What fine-tuning wins back"), so the front's cheapest
+  // points do not crowd it out.
+  const Json* uniform = nullptr;
   for (const auto& p : in_window) {
-    if (chosen.size() >= free_slots) break;
+    if (p.value("algo", "") == "uniform" && !(safe && p["index"] == (*safe)["index"])) {
+      uniform = &p;
+      break;
+    }
+  }
+  for (const auto& p : in_window) {
+    if (chosen.size() + (uniform && free_slots >= 2 ? 1 : 0) >= free_slots) break;
     if (safe && p["index"] == (*safe)["index"]) continue;
+    if (uniform && p["index"] == (*uniform)["index"]) break;  // it comes next anyway
     chosen.push_back(p);
   }
+  if (uniform && free_slots >= 2) chosen.push_back(*uniform);
+  for (const auto& p : in_window) {  // fill what is left, cheapest first
+    if (chosen.size() >= free_slots) break;
+    if (safe && p["index"] == (*safe)["index"]) continue;
+    bool taken = false;
+    for (const auto& c : chosen) taken = taken || c["index"] == p["index"];
+    if (!taken) chosen.push_back(p);
+  }
+  std::stable_sort(chosen.begin(), chosen.end(), [](const Json& a, const Json& b) {
+    return a["power_rel"].get<double>() < b["power_rel"].get<double>();
+  });
   if (safe) {
     // Safe design last unless it is itself the cheapest in the window (then first).
     if (safe_is_cheap)

@@ -167,6 +167,30 @@ TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWind
   EXPECT_TRUE(choose_points({pt(0, 0.19, 0.10), pt(1, 0.30, 0.70), pt(2, 1.0, 0.88)}, 0.88, 0.01, 0.03, 2).empty());
 }
 
+TEST(FlowFinetune, OneFreePickGoesToTheCheapestUniformConfigurationInTheWindow) {
+  auto pt = [](int i, double p, double a, const char* algo) {
+    return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}, {"algo", algo}};
+  };
+  const std::vector<Json> front = {pt(0, 0.19, 0.10, "uniform"), pt(1, 0.30, 0.855, "mcts"), pt(2, 0.31, 0.856, "mcts"),
+                                   pt(3, 0.33, 0.857, "uniform"), pt(4, 0.36, 0.86, "greedy"),
+                                   pt(5, 0.60, 0.875, "uniform"), pt(6, 1.0, 0.88, "mcts")};
+  auto idx = [](const std::vector<Json>& v) {
+    std::vector<int> out;
+    for (const auto& p : v) out.push_back(p["index"].get<int>());
+    return out;
+  };
+  // Three picks, a safe point (5, itself uniform): the cheapest in the window (1), the cheapest
+  // uniform one (3, before the cheaper mixed point 2), the safe one last.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 3)), (std::vector<int>{1, 3, 5}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 4)), (std::vector<int>{1, 2, 3, 5}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 2)), (std::vector<int>{1, 5}));  // one free pick: cheapest
+  // No safe point: two free picks already.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.001, 0.03, 2)), (std::vector<int>{1, 3}));
+  // The uniform point below the window (0) is never picked.
+  for (size_t n : {1, 2, 3, 6})
+    for (const auto& p : choose_points(front, 0.88, 0.01, 0.03, n)) EXPECT_NE(p["index"].get<int>(), 0);
+}
+
 TEST(FlowFinetune, HeadlineLineSaysEnergyBeforeAfterAndExact) {
   const Json h{{"power_rel", 0.3}, {"before_top1", 0.86}, {"after_top1", 0.875}, {"exact8_top1", 0.88}};
   const std::string s = headline_line(h);
