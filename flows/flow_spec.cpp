@@ -86,6 +86,9 @@ const std::vector<FlowKey>& flow_keys() {
       list("search", "compare", "baselines run with the same budget and overlaid on the plot"),
       integer("search", "eval_images", 1000, 1, 1e9, "test images per scored configuration"),
       integer("search", "batch", 4, 1, 4096, "configurations per evaluation round"),
+      integer("search", "max_candidates", 6, 0, 1000,
+              "multipliers kept per layer after Pareto pruning (0 = every one; else at least 2): fewer "
+              "is a smaller space, more lets one multiplier go on every layer (uniform seeds)"),
       str("search", "compensation", "none",
           "error compensation of the scored configurations: none, or mean (each weight code's mean error "
           "under the layer's calibrated activation histogram is subtracted)",

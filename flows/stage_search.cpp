@@ -12,6 +12,7 @@ StageDef search_stage() {
   s.inputs = [](const FlowSpec& spec) {
     Json search = spec.table("search");
     if (search.value("compensation", "none") == "none") search.erase("compensation");  // runs made before it stay valid
+    if (search.value("max_candidates", int64_t{6}) == 6) search.erase("max_candidates");  // likewise
     return Json{{"search", search},
                 {"calibrate", spec.table("calibrate")},
                 {"data", spec.table("data")},
@@ -30,7 +31,8 @@ StageDef search_stage() {
                              "--algo", c.at("algo").get<std::string>(), "--budget",
                              std::to_string(c.at("budget").get<int64_t>()), "--eval-images",
                              std::to_string(c.at("eval_images").get<int64_t>()), "--config-batch",
-                             std::to_string(c.at("batch").get<int64_t>()), "--seed",
+                             std::to_string(c.at("batch").get<int64_t>()), "--max-candidates",
+                             std::to_string(c.at("max_candidates").get<int64_t>()), "--seed",
                              std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
     if (!c.at("compare").empty()) {
       args.push_back("--compare");

@@ -135,6 +135,17 @@ TEST(FlowFinetune, GradientKeyDefaultsToSteAndLeavesTheStageHashAsBefore) {
   EXPECT_NE(msg.find("did you mean 'lut'"), std::string::npos) << msg;
 }
 
+TEST(FlowSearch, MaxCandidatesDefaultLeavesTheStageHashAsBefore) {
+  const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
+  EXPECT_EQ(s.table("search").at("max_candidates"), 6);
+  const FlowSpec all = parse_flow(std::string(kMinimal) + "[search]\nmax_candidates = 0\n", "/base/f.toml", "/base");
+  const StageDef st = search_stage();
+  EXPECT_FALSE(st.inputs(s).at("search").contains("max_candidates"));
+  EXPECT_EQ(st.inputs(all).at("search").at("max_candidates"), 0);
+  auto [code, msg] = parse_error(std::string(kMinimal) + "[search]\nmax_candidates = -1\n");
+  EXPECT_EQ(code, "FLOW-030");
+}
+
 TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWindowNeverExact) {
   auto pt = [](int i, double p, double a) { return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}}; };
   // A synthetic front: chance-level and far-below points are cheap, a few are near exact.
