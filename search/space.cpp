@@ -133,11 +133,16 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
       if (opts.prune && c.mult != exact) {
         for (const Candidate& o : all) {
           if (&o == &c) continue;
+          // With measured drops, `o` must also be no noisier: a drop measured on a few hundred
+          // images cannot tell a design from one with four times its error power, and the
+          // noisier one loses more where many layers carry it (and fine-tuning wins back less).
           const bool le = o.power_share <= c.power_share && metric(o) <= metric(c) &&
+                          (!all_dropped || o.noise <= c.noise) &&
                           (!opts.bias_aware || std::fabs(o.bias) <= std::fabs(c.bias));
           const bool lt = o.power_share < c.power_share || metric(o) < metric(c);
           // Exact ties: keep the first in library order only.
           const bool tie_first = o.power_share == c.power_share && metric(o) == metric(c) && o.mult < c.mult &&
+                                 (!all_dropped || o.noise <= c.noise) &&
                                  (!opts.bias_aware || std::fabs(o.bias) == std::fabs(c.bias));
           if ((le && lt) || tie_first) {
             dominated = true;

@@ -107,6 +107,48 @@ TEST(SearchSpace, PrunesToThePerLayerParetoSetWithExactFirst) {
   AXX_EXPECT_CODE(SearchSpace::build(lib, m, nullptr, cap), "SRC-019");
 }
 
+TEST(SearchSpace, MeasuredDropsPruneOnlyWhereTheCheaperDesignIsNoNoisier) {
+  // Every signed design gets the same measured drop on every layer (as on a few hundred images,
+  // where small drops are all zero): drops alone would keep only the cheapest design. A cheaper
+  // design dominates only when it is also no noisier, so the power-noise Pareto set survives.
+  const auto lib = load_multiplier_library(fixture_library());
+  const auto m = two_layers();
+  SpaceOptions so;
+  so.signedness = Signedness::signed_only;
+  SensitivityTable flat;
+  flat.model = "tiny";
+  for (const auto& l : m.layers)
+    for (const auto& mi : lib.multipliers) flat.drops[l.name][mi.name] = 0.0;
+  const auto by_noise = SearchSpace::build(lib, m, nullptr, so);
+  const auto s = SearchSpace::build(lib, m, &flat, so);
+  for (size_t l = 0; l < s.num_layers(); ++l) {
+    ASSERT_EQ(s.candidates(l).size(), by_noise.candidates(l).size()) << l;
+    for (size_t k = 0; k < s.candidates(l).size(); ++k) EXPECT_EQ(s.candidates(l)[k].mult, by_noise.candidates(l)[k].mult);
+  }
+  // Pruning is on power, drop and noise together: a design off the power-noise front stays when
+  // its measured drop is below every design that beats it on power and noise, else it goes.
+  SpaceOptions unpruned = so;
+  unpruned.prune = false;
+  const auto u = SearchSpace::build(lib, m, nullptr, unpruned);
+  std::string off_front;
+  for (const auto& k : u.candidates(0)) {
+    bool kept = false;
+    for (const auto& b : by_noise.candidates(0)) kept = kept || b.mult == k.mult;
+    if (!kept) off_front = lib.multipliers[size_t(k.mult)].name;
+  }
+  ASSERT_FALSE(off_front.empty());
+  auto has = [&](const SearchSpace& sp, const std::string& name) {
+    for (const auto& k : sp.candidates(0))
+      if (lib.multipliers[size_t(k.mult)].name == name) return true;
+    return false;
+  };
+  SensitivityTable t = flat;
+  t.drops[m.layers[0].name][off_front] = -0.01;  // measured better than every other design
+  EXPECT_TRUE(has(SearchSpace::build(lib, m, &t, so), off_front)) << off_front;
+  t.drops[m.layers[0].name][off_front] = 0.05;
+  EXPECT_FALSE(has(SearchSpace::build(lib, m, &t, so), off_front)) << off_front;
+}
+
 TEST(SearchSpace, PowerOfConfigsMatchesThePowerModel) {
   const auto lib = load_multiplier_library(fixture_library());
   const auto m = two_layers();
