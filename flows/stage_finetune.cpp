@@ -72,6 +72,16 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
     in_window.push_back(p);
     if (!safe && acc >= exact8 - max_drop) safe = &p;
   }
+  // A point costlier than the safe one cannot improve the headline: it is not fine-tuned.
+  if (safe) {
+    const double cap = safe->at("power_rel").get<double>();
+    std::vector<Json> cheaper;
+    for (const auto& p : in_window)
+      if (p.at("power_rel").get<double>() < cap || p["index"] == (*safe)["index"]) cheaper.push_back(p);
+    in_window = cheaper;
+    for (const auto& p : in_window)
+      if (p["index"] == (*safe)["index"]) safe = &p;
+  }
   std::vector<Json> chosen;
   if (count == 0) return chosen;
   const bool safe_is_cheap = safe && !in_window.empty() && in_window.front()["index"] == (*safe)["index"];

@@ -161,9 +161,11 @@ TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWind
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 3)), (std::vector<int>{2, 3, 5}));
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.015, 0.03, 2)), (std::vector<int>{2, 4}));
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 1)), (std::vector<int>{5}));  // one pick: the safe one
-  // The window is at least max_drop; a cheapest in-window point that is also safe comes first.
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.03, 0.0, 2)), (std::vector<int>{2, 3}));
+  // The window is at least max_drop; a cheapest in-window point that is also safe is the only
+  // pick: a costlier one cannot improve the headline.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.03, 0.0, 2)), (std::vector<int>{2}));
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 10)), (std::vector<int>{2, 3, 4, 5}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.015, 0.03, 10)), (std::vector<int>{2, 3, 4}));
   EXPECT_TRUE(choose_points(front, 0.88, 0.01, 0.03, 0).empty());
   EXPECT_TRUE(choose_points({pt(0, 1.0, 0.88)}, 0.88, 0.01, 0.03, 2).empty());
   // Never a point below the window, whatever the settings.
@@ -197,6 +199,10 @@ TEST(FlowFinetune, OneFreePickGoesToTheCheapestUniformConfigurationInTheWindow) 
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 2)), (std::vector<int>{1, 5}));  // one free pick: cheapest
   // No safe point: two free picks already.
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.001, 0.03, 2)), (std::vector<int>{1, 3}));
+  // A uniform configuration costlier than the safe point is not picked.
+  std::vector<Json> late = front;
+  late[3]["algo"] = "mcts";
+  EXPECT_EQ(idx(choose_points(late, 0.88, 0.01, 0.03, 3)), (std::vector<int>{1, 2, 5}));
   // The uniform point below the window (0) is never picked.
   for (size_t n : {1, 2, 3, 6})
     for (const auto& p : choose_points(front, 0.88, 0.01, 0.03, n)) EXPECT_NE(p["index"].get<int>(), 0);
