@@ -5,6 +5,7 @@
 // of the op and the device table cache are tested everywhere.
 #include <ATen/ATen.h>
 
+#include "emulation/device.hpp"
 #include "emulation/int_matmul.hpp"
 #include "emulation/lut_gemm.hpp"
 #include "emulation/torch_ops.hpp"
@@ -13,16 +14,9 @@
 namespace axx::emu {
 namespace {
 
-// Why the tensor-level CUDA cases cannot run here ("" when they can).
-std::string no_cuda_tensors() {
-  if (!cuda_lut_gemm_built()) return "built without CUDA LUT kernels or without a CUDA LibTorch (docs/gpu.md)";
-  if (!at::hasCUDA()) return "no CUDA device";
-  return "";
-}
-
 #define AXX_SKIP_WITHOUT_CUDA()                                          \
   do {                                                                   \
-    const std::string why = no_cuda_tensors();                           \
+    const std::string why = cuda_unusable_reason();                      \
     if (!why.empty()) GTEST_SKIP() << "CUDA case not run: " << why;      \
   } while (0)
 

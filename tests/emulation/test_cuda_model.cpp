@@ -10,18 +10,13 @@
 #include <torch/nn/module.h>
 
 #include "emulation/config.hpp"
+#include "emulation/device.hpp"
 #include "emulation/int_matmul.hpp"
 #include "emulation/models/vit.hpp"
 #include "test_util.hpp"
 
 namespace axx::emu {
 namespace {
-
-std::string no_cuda_models() {
-  if (!cuda_lut_gemm_built()) return "built without CUDA LUT kernels or without a CUDA LibTorch (docs/gpu.md)";
-  if (!at::hasCUDA()) return "no CUDA device";
-  return "";
-}
 
 // An approximate signed multiplier: the exact product with its 4 low bits cleared (biased, so
 // "mean" compensation has something to correct).
@@ -72,7 +67,7 @@ const std::vector<Case> kCases = {{"exact8", false, false},
                                   {"exact8+mean", false, true}};
 
 TEST(CudaModel, EveryLayerMatchesCpuBitForBitOnTheSameInput) {
-  const std::string why = no_cuda_models();
+  const std::string why = cuda_unusable_reason();
   if (!why.empty()) GTEST_SKIP() << "CUDA case not run: " << why;
   const at::Tensor images = at::randn({8, 1, 28, 28});
   for (const Case& c : kCases) {
@@ -108,7 +103,7 @@ TEST(CudaModel, EveryLayerMatchesCpuBitForBitOnTheSameInput) {
 }
 
 TEST(CudaModel, LogitsAndTop1MatchCpuBitForBit) {
-  const std::string why = no_cuda_models();
+  const std::string why = cuda_unusable_reason();
   if (!why.empty()) GTEST_SKIP() << "CUDA case not run: " << why;
   const at::Tensor images = at::randn({32, 1, 28, 28});
   for (const Case& c : kCases) {
@@ -124,7 +119,7 @@ TEST(CudaModel, LogitsAndTop1MatchCpuBitForBit) {
 }
 
 TEST(CudaModel, CalibrationAndStatisticsRunOnCudaTensors) {
-  const std::string why = no_cuda_models();
+  const std::string why = cuda_unusable_reason();
   if (!why.empty()) GTEST_SKIP() << "CUDA case not run: " << why;
   // Calibration (range observers, histograms), operand recording and compensation tables read
   // tensor memory on the host: on a CUDA model they must copy, not dereference device pointers.
