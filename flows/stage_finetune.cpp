@@ -3,8 +3,8 @@
 // cheapest ones within [finetune] window of exact 8-bit before fine-tuning (those fine-tuning is
 // expected to bring within max_drop), and the cheapest one already within max_drop; never a point
 // below the window. Points come from the combined front of the search, its baselines and the
-// uniform configurations (one multiplier on every layer; all measured the same way). The headline is the cheapest fine-tuned point measured within max_drop
-// after fine-tuning.
+// uniform configurations (one multiplier on every layer; all measured the same way). The headline
+// is the cheapest fine-tuned point measured within max_drop after fine-tuning.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,8 +79,6 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
     for (const auto& p : in_window)
       if (p.at("power_rel").get<double>() < cap || p["index"] == (*safe)["index"]) cheaper.push_back(p);
     in_window = cheaper;
-    for (const auto& p : in_window)
-      if (p["index"] == (*safe)["index"]) safe = &p;
   }
   std::vector<Json> chosen;
   if (count == 0) return chosen;
@@ -97,14 +95,8 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
       break;
     }
   }
-  for (const auto& p : in_window) {
-    if (chosen.size() + (uniform && free_slots >= 2 ? 1 : 0) >= free_slots) break;
-    if (safe && p["index"] == (*safe)["index"]) continue;
-    if (uniform && p["index"] == (*uniform)["index"]) break;  // it comes next anyway
-    chosen.push_back(p);
-  }
   if (uniform && free_slots >= 2) chosen.push_back(*uniform);
-  for (const auto& p : in_window) {  // fill what is left, cheapest first
+  for (const auto& p : in_window) {  // the rest: the cheapest ones
     if (chosen.size() >= free_slots) break;
     if (safe && p["index"] == (*safe)["index"]) continue;
     bool taken = false;
