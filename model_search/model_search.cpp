@@ -196,7 +196,20 @@ Json run_model_search(const ModelSearchOptions& o) {
   for (const auto& b : res.baselines) runs.push_back(&b);
   const fs::path sum_path = fs::path(o.out_dir) / "summary.json";
   Json summary = fs::exists(sum_path) ? read_json_file(sum_path) : Json::object();
+  // Configs carry the calibration and compensation they were scored with (the library default
+  // is max, none).
+  const bool comp = !o.eval.compensation.empty() && o.eval.compensation != "none";
+  const bool calib = !o.eval.calibration.empty() || o.eval.percentile > 0;
+  auto as_scored = [&](Json cj) {
+    if (calib) {
+      cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
+      if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
+    }
+    if (comp) cj["compensation"] = o.eval.compensation;
+    return cj;
+  };
   Json algos = Json::array();
+  std::vector<search::ParetoPoint> all_full;  // every algorithm's front on the whole test set
   bool complete = true;
   for (const auto* r : runs) {
     complete = complete && r->complete;
@@ -222,21 +235,13 @@ Json run_model_search(const ModelSearchOptions& o) {
         e["accuracy_full"] = full;
         full_pts.push_back(search::ParetoPoint{p.config, p.power_rel, full, p.eval_index});
       }
-      // Configs carry the calibration and compensation they were scored with (the library
-      // default is max, none).
-      const bool comp = !o.eval.compensation.empty() && o.eval.compensation != "none";
-      if (!o.eval.calibration.empty() || o.eval.percentile > 0 || comp) {
+      if (calib || comp) {
         const fs::path cf = fs::path(o.out_dir) / rel;
-        Json cj = read_json_file(cf);
-        if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
-          cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
-          if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
-        }
-        if (comp) cj["compensation"] = o.eval.compensation;
-        write_json_atomic(cf, cj);
+        write_json_atomic(cf, as_scored(read_json_file(cf)));
       }
       pts.push_back(e);
     }
+    all_full.insert(all_full.end(), full_pts.begin(), full_pts.end());
     a["points"] = pts;
     a["hypervolume_full"] = full_pts.empty() && !r->front.empty() ? Json(nullptr)
                                                                  : Json(search::hypervolume_2d(full_pts, so.reference));
@@ -247,35 +252,23 @@ Json run_model_search(const ModelSearchOptions& o) {
   // (search subset and whole test set), and candidates the flow may fine-tune.
   if (o.final_eval && complete) {
     Json uni = Json::array();
-    std::vector<search::ParetoPoint> front_full;
-    for (const Json& a : algos)
-      for (const Json& p : a["points"])
-        if (!p["accuracy_full"].is_null())
-          front_full.push_back({{}, p["power_rel"].get<double>(), p["accuracy_full"].get<double>(), 0});
     const auto& pm = space.power_model();
-    const bool comp = !o.eval.compensation.empty() && o.eval.compensation != "none";
     fs::create_directories(fs::path(o.out_dir) / "uniform");
     for (size_t m = 0; m < so.library.multipliers.size(); ++m) {
       const auto& mi = so.library.multipliers[m];
       if (int(m) == pm.exact_index()) continue;
-      if ((so.space.signedness == search::Signedness::signed_only && !mi.is_signed) ||
-          (so.space.signedness == search::Signedness::unsigned_only && mi.is_signed))
-        continue;
+      if (!search::admits(so.space.signedness, mi.is_signed)) continue;
       std::map<std::string, std::string> layers;
       for (const auto& l : so.model.layers) layers[l.name] = mi.name;
       const search::PowerEstimate pw = pm.estimate(std::vector<int>(so.model.layers.size(), int(m)));
       const double sub = ev.accuracy(layers, false), full = ev.accuracy(layers, true);
       // Dominated: a front point at most as costly and at least as accurate (whole test set).
       bool dominated = false;
-      for (const auto& f : front_full) dominated = dominated || (f.power_rel <= pw.relative + 1e-12 && f.accuracy >= full);
+      for (const auto& f : all_full) dominated = dominated || (f.power_rel <= pw.relative + 1e-12 && f.accuracy >= full);
       const std::string rel = fmt::format("uniform/{}.json", mi.name);
-      Json cj{{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"}, {"layers", layers}};
-      if (!o.eval.calibration.empty() || o.eval.percentile > 0) {
-        cj["quant"] = {{"calibration", o.eval.calibration.empty() ? "max" : o.eval.calibration}};
-        if (o.eval.percentile > 0) cj["quant"]["percentile"] = o.eval.percentile;
-      }
-      if (comp) cj["compensation"] = o.eval.compensation;
-      write_json_atomic(fs::path(o.out_dir) / rel, cj);
+      write_json_atomic(fs::path(o.out_dir) / rel,
+                        as_scored({{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"},
+                                   {"layers", layers}}));
       uni.push_back({{"multiplier", mi.name},
                      {"power_rel", pw.relative},
                      {"energy_pj", pw.energy_pj},

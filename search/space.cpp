@@ -94,9 +94,7 @@ SearchSpace SearchSpace::build(const MultiplierLibrary& lib, const ModelLayers& 
   const int exact = s.power_.exact_index();
   std::vector<int> eligible;
   for (size_t m = 0; m < lib.multipliers.size(); ++m) {
-    const bool sg = lib.multipliers[m].is_signed;
-    if (int(m) == exact || opts.signedness == Signedness::any || (opts.signedness == Signedness::signed_only && sg) ||
-        (opts.signedness == Signedness::unsigned_only && !sg)) {
+    if (int(m) == exact || admits(opts.signedness, lib.multipliers[m].is_signed)) {
       eligible.push_back(int(m));
     }
   }

@@ -30,6 +30,11 @@ std::string config_key(const Config& c);
 
 enum class Signedness { any, signed_only, unsigned_only };
 
+/// True when a multiplier of that signedness is searched under `s`.
+inline bool admits(Signedness s, bool is_signed) {
+  return s == Signedness::any || (s == Signedness::signed_only) == is_signed;
+}
+
 struct SpaceOptions {
   /// The exact reference multiplier (power 1.0, and always a candidate). docs/architecture.md's built-in
   /// "exact" is the signed exact_s8.
