@@ -100,15 +100,16 @@ size_t kl_threshold_bins(const std::vector<double>& f, size_t levels) {
   for (size_t i = levels; i <= last; ++i) {
     std::vector<double> p(f.begin(), f.begin() + long(i));
     for (size_t j = i; j < f.size(); ++j) p[i - 1] += f[j];  // outliers clip to the edge
-    // Q: merge the i bins of P into `levels` groups, spreading each group's mass evenly over
-    // its non-empty bins (empty bins stay empty, as in TensorRT).
+    // Q: merge the first i bins as observed (without the clipped outliers, as in TensorRT: built
+    // from P itself, Q would equal P at i = levels and the search would always stop there) into
+    // `levels` groups, spreading each group's mass evenly over its non-empty bins of P.
     std::vector<double> q(i, 0.0);
     for (size_t g = 0; g < levels; ++g) {
       const size_t b0 = g * i / levels, b1 = (g + 1) * i / levels;
       double mass = 0;
       size_t nonzero = 0;
       for (size_t j = b0; j < b1; ++j) {
-        mass += p[j];
+        mass += f[j];
         nonzero += p[j] != 0;
       }
       for (size_t j = b0; j < b1; ++j) if (p[j] != 0) q[j] = mass / double(nonzero);
