@@ -164,6 +164,16 @@ fs::path flow_run_dir(const FlowSpec& spec, const FlowRunOptions& o) {
   return fs::absolute(runs / spec.name).lexically_normal();
 }
 
+Json stage_inputs(const StageDef& st, const FlowSpec& spec, const std::map<std::string, std::string>& upstream) {
+  Json inputs{{"flow_version", kFlowVersion}, {"stage", st.name}, {"settings", st.inputs(spec)},
+              {"upstream", Json::object()}};
+  if (st.results_version > 1) inputs["results_version"] = st.results_version;
+  for (const auto& r : st.reads) {
+    if (upstream.count(r)) inputs["upstream"][r] = upstream.at(r);
+  }
+  return inputs;
+}
+
 FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
   const std::vector<StageDef> stages = flow_stages();
   auto index_of = [&](const std::string& name, const char* role) -> int {
@@ -202,11 +212,7 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
   for (int i = 0; i < int(stages.size()); ++i) {
     const StageDef& st = stages[i];
     const fs::path dir = result.dir / st.name;
-    Json inputs{{"flow_version", kFlowVersion}, {"stage", st.name}, {"settings", st.inputs(spec)},
-                {"upstream", Json::object()}};
-    for (const auto& r : st.reads) {
-      if (hashes.count(r)) inputs["upstream"][r] = hashes.at(r);
-    }
+    const Json inputs = stage_inputs(st, spec, hashes);
     const std::string hash = sha256_hex(inputs.dump());
     hashes[st.name] = hash;
     const Json previous = read_stage_record(dir);

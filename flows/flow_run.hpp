@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,11 @@ struct StageDef {
   bool keep_on_change = false;
   /// Output files (relative to the stage folder) that must exist for a skip.
   std::function<std::vector<std::string>(const Json& outputs)> required_files;
+  /// The version of what the stage computes from its inputs: bumped when a change of transaxx
+  /// gives other results for the same flow file (a fixed bug, a new search rule), so that runs
+  /// made before it are out of date and rerun, with everything after them. From 2 on it enters
+  /// the inputs hash (version 1 leaves the hashes of existing runs as they were).
+  int results_version = 1;
 };
 
 struct FlowRunOptions {
@@ -101,6 +107,11 @@ struct FlowRunResult {
 /// has not run), FLOW-005 (unknown stage name in from/to/only), FLOW-018 (only with from or to),
 /// FLOW-019 (from after to), FLOW-010 (a command failed), FLOW-021 (no path to the program).
 FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& options);
+
+/// What a stage's cache hash covers (stage.json "inputs"): the flow format version, the stage's
+/// settings, its results_version when above 1, and the hashes of the stages it reads (those in
+/// `upstream`).
+Json stage_inputs(const StageDef& st, const FlowSpec& spec, const std::map<std::string, std::string>& upstream);
 
 /// <runs>/<flow>/ of a spec (options.runs, else [flow] runs, relative to the current folder).
 std::filesystem::path flow_run_dir(const FlowSpec& spec, const FlowRunOptions& options);

@@ -9,6 +9,9 @@ StageDef search_stage() {
   s.name = "search";
   s.what = "search the accuracy-power front";
   s.reads = {"characterize", "model", "calibrate", "sensitivity"};
+  // 2: the uniform configurations are measured, and pruning with measured drops keeps the noise
+  // Pareto set (2026-12-03).
+  s.results_version = 2;
   s.inputs = [](const FlowSpec& spec) {
     Json search = spec.table("search");
     if (search.value("compensation", "none") == "none") search.erase("compensation");  // runs made before it stay valid

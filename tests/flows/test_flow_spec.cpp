@@ -146,6 +146,29 @@ TEST(FlowSearch, MaxCandidatesDefaultLeavesTheStageHashAsBefore) {
   EXPECT_EQ(code, "FLOW-030");
 }
 
+TEST(FlowRun, ResultsVersionAboveOneEntersTheHashSoOlderRunsRerun) {
+  const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
+  StageDef st = search_stage();
+  ASSERT_GE(st.results_version, 2);  // the uniform configurations and noise-aware pruning
+  const std::map<std::string, std::string> up{{"calibrate", "c0ffee"}, {"unrelated", "x"}};
+  const Json now = stage_inputs(st, s, up);
+  EXPECT_EQ(now.at("results_version"), st.results_version);
+  EXPECT_EQ(now.at("upstream"), Json({{"calibrate", "c0ffee"}}));  // only the stages it reads
+  st.results_version = 1;  // what older transaxx wrote: no field, so their hashes differ
+  const Json before = stage_inputs(st, s, up);
+  EXPECT_FALSE(before.contains("results_version"));
+  EXPECT_NE(before.dump(), now.dump());
+  // Stages still at version 1 keep the hashes of existing runs.
+  EXPECT_FALSE(stage_inputs(model_stage(), s, up).contains("results_version"));
+}
+
+TEST(FlowCalibrate, EntropyRunsMadeBeforeItsFixAreRedone) {
+  const FlowSpec p = parse_flow(kMinimal, "/base/f.toml", "/base");
+  const FlowSpec e = parse_flow(std::string(kMinimal) + "[calibrate]\nmethod = \"entropy\"\n", "/base/f.toml", "/base");
+  EXPECT_FALSE(calibrate_stage().inputs(p).contains("entropy_fix"));
+  EXPECT_TRUE(calibrate_stage().inputs(e).contains("entropy_fix"));
+}
+
 TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWindowNeverExact) {
   auto pt = [](int i, double p, double a) { return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}}; };
   // A synthetic front: chance-level and far-below points are cheap, a few are near exact.
