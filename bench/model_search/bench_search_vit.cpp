@@ -23,8 +23,8 @@
 //    table alone, (b) after fitting on the configurations the four searches of seed 1 measured.
 //
 //    Also on DENSE held-out configurations (--dense-holdout N: 70-100 % of the layers
-//    approximated, each on a random candidate of the more accurate half of its list, so that
-//    not every one is at chance level), the target ρ ≥ 0.9.
+//    approximated, each on a random candidate near position `tier` of its list, the tiers
+//    stratified over (0, 1] so that the configurations span nearly exact to the cheapest designs), measured on the --final-images images: the target ρ ≥ 0.9.
 //    With --seeds 0 no search runs: the surrogate is fitted on the uniform configurations (one
 //    multiplier on every layer) and --fit N dense random ones, as MCTS sees them first.
 //
@@ -38,7 +38,11 @@
 // --compensation mean scores every configuration with mean error compensation and gives the
 // surrogate the compensated error features (as `[search] compensation = "mean"` of the demo).
 // --out keeps checkpoints: a killed benchmark run again with the same options resumes.
+// AXX_BENCH_DUMP=FILE also writes the search space (per layer and candidate: power, error power,
+// bias, measured drop) and the surrogate's fit and dense held-out configurations with their
+// accuracies, for studying other predictors offline.
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -251,16 +255,24 @@ int main(int argc, char** argv) {
       fit_a.push_back(e.accuracy);
     }
     std::mt19937_64 rng(12345);
-    // Dense: 70-100 % of the layers on a random candidate of the more accurate half of their list.
-    auto dense = [&](std::mt19937_64& g) {
+    // Dense: 70-100 % of the layers approximated, each on a random candidate within ±2 places of
+    // position `tier` of its non-exact list (costliest first). The tier moves the configurations
+    // from the costliest, nearly exact designs (tier 0) to the cheapest (tier 1), so that their
+    // accuracies span more than the measurement noise. Fit configurations draw the tier at
+    // random; held-out ones are stratified over (0, 1].
+    auto dense_at = [&](std::mt19937_64& g, double tier) {
       Config c = space.all_exact();
       const double level = 0.7 + 0.3 * double(g() % 1000) / 1000.0;
       for (size_t l = 0; l < c.size(); ++l) {
         const size_t k = space.candidates(l).size();
-        if (k > 1 && double(g() % 1000) / 1000.0 < level) c[l] = int(1 + g() % (k / 2));
+        if (k < 2 || double(g() % 1000) / 1000.0 >= level) continue;
+        const size_t mid = 1 + size_t(std::lround(tier * double(k - 2)));
+        const size_t lo = std::max<size_t>(1, mid > 2 ? mid - 2 : 1), hi = std::min(k - 1, mid + 2);
+        c[l] = int(lo + g() % (hi - lo + 1));
       }
       return c;
     };
+    auto dense = [&](std::mt19937_64& g) { return dense_at(g, double(1 + g() % 1000) / 1000.0); };
     if (seeds == 0) {
       // What MCTS measures first: the uniform configurations (one multiplier on every layer),
       // then dense random ones.
@@ -309,10 +321,15 @@ int main(int argc, char** argv) {
     {
       std::mt19937_64 g(4242);
       while (int(dheld.size()) < dense_holdout) {
-        Config c = dense(g);
+        Config c = dense_at(g, (double(dheld.size()) + 0.5) / double(dense_holdout));
         if (fit_keys.insert(config_key(c)).second) dheld.push_back(c);
       }
-      if (!dheld.empty()) dmeasured = ev.evaluate(space, dheld);
+      // Measured on the final images (fewer ties and less noise than the search subset).
+      for (const auto& c : dheld) {
+        std::map<std::string, std::string> m;
+        for (size_t l = 0; l < c.size(); ++l) m[so.model.layers[l].name] = space.multiplier_name(c, l);
+        dmeasured.push_back(ev.accuracy(m, true));
+      }
     }
     for (const auto& c : held) pred_table.push_back(sur.predict(c));
     for (const auto& c : dheld) dpred_table.push_back(sur.predict(c));
@@ -364,14 +381,55 @@ int main(int argc, char** argv) {
                         {"surrogate_weights", std::vector<double>(sur.weights().begin(), sur.weights().end())}};
     if (!dheld.empty()) {
       Json pairs = Json::array();
-      for (size_t i = 0; i < dheld.size(); ++i) pairs.push_back({dpred_table[i], dpred_fit[i], dmeasured[i], space.power_rel(dheld[i])});
+      for (size_t i = 0; i < dheld.size(); ++i) {
+        const auto f = sur.features(dheld[i]);
+        pairs.push_back({dpred_table[i], dpred_fit[i], dmeasured[i], space.power_rel(dheld[i]), f[1], f[2], f[3], f[4]});
+      }
+      // What measurement noise alone allows: ρ between the measured accuracies and the same
+      // accuracies redrawn with their binomial sampling error (a perfect predictor scored
+      // against one noisy measurement), averaged over 200 draws.
+      const double n_img = double(ev.full_images());
+      std::mt19937_64 gn(99);
+      std::normal_distribution<double> z(0.0, 1.0);
+      double ceiling = 0;
+      for (int rep = 0; rep < 200; ++rep) {
+        std::vector<double> noisy;
+        for (double a : dmeasured) noisy.push_back(a + z(gn) * std::sqrt(std::max(0.0, a * (1 - a)) / n_img));
+        ceiling += spearman(dmeasured, noisy) / 200.0;
+      }
+      // The part of the range where configurations differ by more than that noise: measured
+      // more than 2 pt below the all-exact accuracy on the same images.
+      const double exact_full = ev.accuracy({}, true);
+      std::vector<double> lp, lm;
+      for (size_t i = 0; i < dheld.size(); ++i)
+        if (dmeasured[i] < exact_full - 0.02) {
+          lp.push_back(dpred_fit[i]);
+          lm.push_back(dmeasured[i]);
+        }
       res["surrogate_dense"] = {{"held_out_configs", dheld.size()},
                                 {"fit_configs", fit_c.size()},
+                                {"measured_on_images", ev.full_images()},
                                 {"spearman_table_only", spearman(dpred_table, dmeasured)},
                                 {"spearman_after_fit", spearman(dpred_fit, dmeasured)},
+                                {"spearman_noise_ceiling", ceiling},
+                                {"below_exact_minus_2pt", {{"configs", lm.size()}, {"spearman_after_fit", spearman(lp, lm)}}},
                                 {"measured_accuracy_range", {*std::min_element(dmeasured.begin(), dmeasured.end()),
                                                              *std::max_element(dmeasured.begin(), dmeasured.end())}},
-                                {"pred_table_pred_fit_measured_power", pairs}};
+                                {"pred_table_pred_fit_measured_power_features", pairs}};
+    }
+    if (std::getenv("AXX_BENCH_DUMP")) {  // the space and the surrogate's data, for offline study
+      Json sp = Json::array();
+      for (size_t l = 0; l < space.num_layers(); ++l) {
+        Json cl = Json::array();
+        for (const auto& c : space.candidates(l))
+          cl.push_back({{"mult", so.library.multipliers[size_t(c.mult)].name}, {"power", c.power_share}, {"noise", c.noise},
+                        {"bias", c.bias}, {"drop", c.drop ? Json(*c.drop) : Json(nullptr)}});
+        sp.push_back({{"layer", so.model.layers[l].name}, {"candidates", cl}});
+      }
+      Json dump{{"space", sp}, {"fit", Json::array()}, {"held", Json::array()}};
+      for (size_t i = 0; i < fit_c.size(); ++i) dump["fit"].push_back({{"config", fit_c[i]}, {"accuracy", fit_a[i]}});
+      for (size_t i = 0; i < dheld.size(); ++i) dump["held"].push_back({{"config", dheld[i]}, {"accuracy", dmeasured[i]}});
+      write_json_atomic(std::getenv("AXX_BENCH_DUMP"), dump);
     }
     res["cost"] = {{"sensitivity_evaluations", sens_evals},
                    {"emulations_total", ev.emulations()},
