@@ -174,6 +174,53 @@ Json stage_inputs(const StageDef& st, const FlowSpec& spec, const std::map<std::
   return inputs;
 }
 
+namespace {
+
+void flatten(const Json& j, const std::string& prefix, std::map<std::string, Json>& out) {
+  if (j.is_object() && !j.empty()) {
+    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+  } else {
+    out[prefix] = j;
+  }
+}
+
+std::string short_value(const Json* v) {
+  if (!v) return "(unset)";
+  std::string s = v->dump();
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
+}  // namespace
+
+std::vector<std::string> input_changes(const Json& before, const Json& now) {
+  std::vector<std::string> why;
+  if (before.value("flow_version", Json()) != now.value("flow_version", Json())) {
+    why.push_back("the flow format of transaxx changed");
+  }
+  const int rv_before = before.value("results_version", 1), rv_now = now.value("results_version", 1);
+  if (rv_before != rv_now) {
+    why.push_back(fmt::format("this transaxx computes the stage's results differently (results version {} -> {})",
+                              rv_before, rv_now));
+  }
+  std::map<std::string, Json> a, b;
+  flatten(before.value("settings", Json::object()), "", a);
+  flatten(now.value("settings", Json::object()), "", b);
+  for (const auto& [k, v] : b) {
+    const auto it = a.find(k);
+    if (it == a.end() || it->second != v) {
+      why.push_back(fmt::format("{} {} -> {}", k, short_value(it == a.end() ? nullptr : &it->second), short_value(&v)));
+    }
+  }
+  for (const auto& [k, v] : a) {
+    if (!b.count(k)) why.push_back(fmt::format("{} {} -> (unset)", k, short_value(&v)));
+  }
+  const Json ua = before.value("upstream", Json::object()), ub = now.value("upstream", Json::object());
+  for (const auto& [k, v] : ub.items()) {
+    if (!ua.contains(k) || ua[k] != v) why.push_back(fmt::format("earlier stage '{}' changed", k));
+  }
+  return why;
+}
+
 FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
   const std::vector<StageDef> stages = flow_stages();
   auto index_of = [&](const std::string& name, const char* role) -> int {
@@ -266,6 +313,15 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
     display.begin(i + 1, int(stages.size()), st.name);
     display.message(fmt::format("[{}/{}] {}: {}{}", i + 1, stages.size(), st.name, st.what,
                                 resuming ? " (resuming)" : ""));
+    if (!o.force && !previous.is_null() && previous.value("inputs_sha256", "") != hash) {
+      std::vector<std::string> why = input_changes(previous.value("inputs", Json::object()), inputs);
+      if (why.size() > 4) {
+        const size_t more = why.size() - 3;
+        why.resize(3);
+        why.push_back(fmt::format("{} more", more));
+      }
+      if (!why.empty()) display.message(fmt::format("      rerun: {}", fmt::join(why, "; ")));
+    }
     const auto t0 = std::chrono::steady_clock::now();
     StageContext ctx(spec, result.dir, st.name, exe, &records, [&display](const fs::path& log) {
       display.set_log(log);

@@ -113,6 +113,11 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& options);
 /// `upstream`).
 Json stage_inputs(const StageDef& st, const FlowSpec& spec, const std::map<std::string, std::string>& upstream);
 
+/// Why a stage reruns, in words, from the inputs its last run recorded and the current ones: each
+/// setting that differs ("search.budget 60 -> 80", dotted as in the flow file), a new results
+/// version of the stage, an earlier stage that changed, another flow format. Empty when equal.
+std::vector<std::string> input_changes(const Json& before, const Json& now);
+
 /// <runs>/<flow>/ of a spec (options.runs, else [flow] runs, relative to the current folder).
 std::filesystem::path flow_run_dir(const FlowSpec& spec, const FlowRunOptions& options);
 

@@ -162,6 +162,25 @@ TEST(FlowRun, ResultsVersionAboveOneEntersTheHashSoOlderRunsRerun) {
   EXPECT_FALSE(stage_inputs(model_stage(), s, up).contains("results_version"));
 }
 
+TEST(FlowRun, InputChangesSayWhyAStageReruns) {
+  const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
+  const FlowSpec b = parse_flow(std::string(kMinimal) + "[search]\nbudget = 80\n", "/base/f.toml", "/base");
+  StageDef st = search_stage();
+  const Json now = stage_inputs(st, b, {{"calibrate", "c2"}});
+  EXPECT_TRUE(input_changes(now, now).empty());
+  const Json before = stage_inputs(st, s, {{"calibrate", "c1"}});
+  const auto why = input_changes(before, now);
+  ASSERT_EQ(why.size(), 2u) << ::testing::PrintToString(why);
+  EXPECT_EQ(why[0], fmt::format("search.budget {} -> 80", s.table("search").at("budget").dump()));
+  EXPECT_EQ(why[1], "earlier stage 'calibrate' changed");
+  // A run made by a transaxx whose search gave other results.
+  st.results_version = 1;
+  const Json old = stage_inputs(st, b, {{"calibrate", "c2"}});
+  const auto up = input_changes(old, now);
+  ASSERT_EQ(up.size(), 1u) << ::testing::PrintToString(up);
+  EXPECT_NE(up[0].find("results version 1 -> 2"), std::string::npos) << up[0];
+}
+
 TEST(FlowCalibrate, EntropyRunsMadeBeforeItsFixAreRedone) {
   const FlowSpec p = parse_flow(kMinimal, "/base/f.toml", "/base");
   const FlowSpec e = parse_flow(std::string(kMinimal) + "[calibrate]\nmethod = \"entropy\"\n", "/base/f.toml", "/base");
