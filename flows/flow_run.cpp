@@ -302,8 +302,8 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
       } catch (const Error&) {
       }
     }
-    const bool stale = (!previous.is_null() && previous.value("inputs_sha256", "") != hash) ||
-                       (!started_hash.empty() && started_hash != hash) || o.force;
+    const bool changed = !previous.is_null() && previous.value("inputs_sha256", "") != hash;
+    const bool stale = changed || (!started_hash.empty() && started_hash != hash) || o.force;
     if (stale && !st.keep_on_change && fs::exists(dir)) fs::remove_all(dir);
     if (fs::exists(dir / "stage.json")) fs::remove(dir / "stage.json");
     fs::create_directories(dir);
@@ -313,7 +313,7 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
     display.begin(i + 1, int(stages.size()), st.name);
     display.message(fmt::format("[{}/{}] {}: {}{}", i + 1, stages.size(), st.name, st.what,
                                 resuming ? " (resuming)" : ""));
-    if (!o.force && !previous.is_null() && previous.value("inputs_sha256", "") != hash) {
+    if (changed && !o.force) {
       std::vector<std::string> why = input_changes(previous.value("inputs", Json::object()), inputs);
       if (why.size() > 4) {
         const size_t more = why.size() - 3;

@@ -229,9 +229,7 @@ Json run_model_search(const ModelSearchOptions& o) {
              {"accuracy_full", nullptr},
              {"config_file", rel}};
       if (o.final_eval && r->complete) {
-        std::map<std::string, std::string> layers;
-        for (size_t l = 0; l < p.config.size(); ++l) layers[space.layers().layers[l].name] = space.multiplier_name(p.config, l);
-        const double full = ev.accuracy(layers, true);
+        const double full = ev.accuracy(space.multipliers_by_layer(p.config), true);
         e["accuracy_full"] = full;
         full_pts.push_back(search::ParetoPoint{p.config, p.power_rel, full, p.eval_index});
       }

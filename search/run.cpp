@@ -210,10 +210,7 @@ void write_front_files(const fs::path& dir, const AlgorithmRun& run, const Searc
     e["accuracy"] = p.accuracy;
     e["eval_index"] = p.eval_index;
     e["config_file"] = rel;
-    Json layers = Json::object();
-    for (size_t l = 0; l < p.config.size(); ++l)
-      layers[space.layers().layers[l].name] = space.multiplier_name(p.config, l);
-    e["layers"] = layers;
+    e["layers"] = space.multipliers_by_layer(p.config);
     fj["points"].push_back(e);
   }
   write_file_atomic(dir / "front.csv", csv);

@@ -224,6 +224,12 @@ const std::string& SearchSpace::multiplier_name(const Config& c, size_t l) const
   return lib_->multipliers[size_t(cands_[l][size_t(c[l])].mult)].name;
 }
 
+std::map<std::string, std::string> SearchSpace::multipliers_by_layer(const Config& c) const {
+  std::map<std::string, std::string> m;
+  for (size_t l = 0; l < c.size(); ++l) m[layers_->layers[l].name] = multiplier_name(c, l);
+  return m;
+}
+
 std::optional<uint64_t> SearchSpace::size() const {
   uint64_t n = 1;
   for (const auto& c : cands_) {
@@ -245,8 +251,7 @@ Json SearchSpace::to_approx_config(const Config& c) const {
   j["version"] = 1;
   j["library"] = lib_->dir.string();
   j["default"] = "exact";
-  j["layers"] = Json::object();
-  for (size_t l = 0; l < c.size(); ++l) j["layers"][layers_->layers[l].name] = multiplier_name(c, l);
+  j["layers"] = multipliers_by_layer(c);
   return j;
 }
 

@@ -11,6 +11,7 @@
 // statistics or no LUT).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +89,8 @@ class SearchSpace {
   PowerEstimate power(const Config& c) const;
   /// Multiplier name of layer `l` under `c`.
   const std::string& multiplier_name(const Config& c, size_t l) const;
+  /// Layer name → multiplier name under `c`, every layer (what the evaluators and config files take).
+  std::map<std::string, std::string> multipliers_by_layer(const Config& c) const;
   /// Number of configurations, or nullopt when above 2^62.
   std::optional<uint64_t> size() const;
   /// log10 of the number of configurations.

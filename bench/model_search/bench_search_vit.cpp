@@ -24,7 +24,8 @@
 //
 //    Also on DENSE held-out configurations (--dense-holdout N: 70-100 % of the layers
 //    approximated, each on a random candidate near position `tier` of its list, the tiers
-//    stratified over (0, 1] so that the configurations span nearly exact to the cheapest designs), measured on the --final-images images: the target ρ ≥ 0.9.
+//    stratified over (0, 1] so that the configurations span nearly exact to the cheapest
+//    designs), measured on the --final-images images: the target ρ ≥ 0.9.
 //    With --seeds 0 no search runs: the surrogate is fitted on the uniform configurations (one
 //    multiplier on every layer) and --fit N dense random ones, as MCTS sees them first.
 //
@@ -229,11 +230,8 @@ int main(int argc, char** argv) {
         Json ja{{"hypervolume", a->hypervolume}, {"front_size", a->front.size()}, {"evaluations", a->evaluations.size()}};
         if (seed <= final_seeds) {
           std::vector<ParetoPoint> pts;
-          for (const auto& p : a->front) {
-            std::map<std::string, std::string> m;
-            for (size_t l = 0; l < p.config.size(); ++l) m[so.model.layers[l].name] = space.multiplier_name(p.config, l);
-            pts.push_back(ParetoPoint{p.config, p.power_rel, ev.accuracy(m, true), p.eval_index});
-          }
+          for (const auto& p : a->front)
+            pts.push_back(ParetoPoint{p.config, p.power_rel, ev.accuracy(space.multipliers_by_layer(p.config), true), p.eval_index});
           const double h = hypervolume_2d(pts, so.reference);
           hv_full[a->algo].push_back(h);
           ja["hypervolume_final_images"] = h;
@@ -325,11 +323,7 @@ int main(int argc, char** argv) {
         if (fit_keys.insert(config_key(c)).second) dheld.push_back(c);
       }
       // Measured on the final images (fewer ties and less noise than the search subset).
-      for (const auto& c : dheld) {
-        std::map<std::string, std::string> m;
-        for (size_t l = 0; l < c.size(); ++l) m[so.model.layers[l].name] = space.multiplier_name(c, l);
-        dmeasured.push_back(ev.accuracy(m, true));
-      }
+      for (const auto& c : dheld) dmeasured.push_back(ev.accuracy(space.multipliers_by_layer(c), true));
     }
     for (const auto& c : held) pred_table.push_back(sur.predict(c));
     for (const auto& c : dheld) dpred_table.push_back(sur.predict(c));
