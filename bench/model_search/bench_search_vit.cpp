@@ -34,6 +34,7 @@
 //          [--max-candidates N] [--holdout N] [--dense-holdout N] [--fit N] [--max-drop X]
 //          [--threads N] [--out DIR] [--sensitivity FILE] [--layers FILE]
 //          [--calibration METHOD] [--percentile P] [--no-bias-aware] [--compensation none|mean]
+//          [--replay DUMP]
 // --sensitivity / --layers reuse a flow's tables (e.g. runs/demo/sensitivity/sensitivity.json and
 // runs/demo/calibrate/layers.json, with --calibration percentile --percentile 99.99 as the demo).
 // --compensation mean scores every configuration with mean error compensation and gives the
@@ -41,7 +42,10 @@
 // --out keeps checkpoints: a killed benchmark run again with the same options resumes.
 // AXX_BENCH_DUMP=FILE also writes the search space (per layer and candidate: power, error power,
 // bias, measured drop) and the surrogate's fit and dense held-out configurations with their
-// accuracies, for studying other predictors offline.
+// accuracies, for studying other predictors offline. --replay FILE (with --seeds 0) takes the fit
+// and dense held-out accuracies from such a dump instead of measuring them again (the
+// configurations are drawn as always and must be the dump's: same space, --fit, --dense-holdout),
+// so that a change to the surrogate is scored on the same measurements in seconds.
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -91,7 +95,7 @@ int main(int argc, char** argv) {
   int64_t budget = 20, eval_images = 200, final_images = 1000, calib_images = 256;
   int seeds = 5, final_seeds = 1, max_candidates = 4, holdout = 20, threads = 2, dense_holdout = 0, fit_n = 20;
   double max_drop = 0.05, percentile = 0;
-  std::string sens_file, layers_file, calibration, compensation = "none";
+  std::string sens_file, layers_file, calibration, compensation = "none", replay_file;
   bool bias_aware = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -122,6 +126,7 @@ int main(int argc, char** argv) {
     else if (a == "--calibration") calibration = next();
     else if (a == "--percentile") percentile = std::stod(next());
     else if (a == "--no-bias-aware") bias_aware = false;
+    else if (a == "--replay") replay_file = next();
     else if (a == "--compensation") {
       compensation = next();
       if (compensation != "none" && compensation != "mean") {
@@ -135,6 +140,10 @@ int main(int argc, char** argv) {
     }
   }
   if (library.empty()) library = out + "/library";
+  if (!replay_file.empty() && seeds != 0) {
+    std::fprintf(stderr, "--replay scores the surrogate only: give --seeds 0 too\n");
+    return 2;
+  }
   try {
     const double t_start = now_s();
     fs::create_directories(out);  // the library build's log goes here, whichever --library is
@@ -252,6 +261,27 @@ int main(int argc, char** argv) {
       fit_c.push_back(e.config);
       fit_a.push_back(e.accuracy);
     }
+    // --replay: the measurements of an earlier run (AXX_BENCH_DUMP) for the same configurations.
+    Json replay;
+    if (!replay_file.empty()) replay = read_json_file(replay_file);
+    auto replayed = [&](const char* part, const std::vector<Config>& configs) {
+      const Json& items = replay.at(part);
+      if (items.size() != configs.size()) {
+        throw Error("BENCH-002", replay_file + ": " + std::to_string(items.size()) + " '" + part + "' configurations, " +
+                                     std::to_string(configs.size()) + " drawn here: replay with the dump's --fit and --dense-holdout");
+      }
+      std::vector<double> acc;
+      for (size_t i = 0; i < configs.size(); ++i) {
+        if (items[i].at("config").get<Config>() != configs[i]) {
+          throw Error("BENCH-002", replay_file + ": '" + part + "' configuration " + std::to_string(i) +
+                                       " differs from the one drawn here: the dump is of another space (library, "
+                                       "tables, compensation or --max-candidates)");
+        }
+        acc.push_back(items[i].at("accuracy").get<double>());
+      }
+      log(std::string("replayed ") + std::to_string(acc.size()) + " '" + part + "' accuracies from " + replay_file);
+      return acc;
+    };
     std::mt19937_64 rng(12345);
     // Dense: 70-100 % of the layers approximated, each on a random candidate within ±2 places of
     // position `tier` of its non-exact list (costliest first). The tier moves the configurations
@@ -292,8 +322,8 @@ int main(int argc, char** argv) {
         if (keys.insert(config_key(c)).second) fit_c.push_back(c);
       }
       fit_c.push_back(space.all_exact());
-      fit_a = ev.evaluate(space, fit_c);
-      log("fit set: " + std::to_string(fit_c.size()) + " configurations measured");
+      fit_a = replay.is_null() ? ev.evaluate(space, fit_c) : replayed("fit", fit_c);
+      log("fit set: " + std::to_string(fit_c.size()) + (replay.is_null() ? " configurations measured" : " configurations"));
     }
     std::vector<Config> held;
     std::vector<double> measured, pred_table, pred_fit;
@@ -323,7 +353,9 @@ int main(int argc, char** argv) {
         if (fit_keys.insert(config_key(c)).second) dheld.push_back(c);
       }
       // Measured on the final images (fewer ties and less noise than the search subset).
-      for (const auto& c : dheld) dmeasured.push_back(ev.accuracy(space.multipliers_by_layer(c), true));
+      if (!replay.is_null()) dmeasured = replayed("held", dheld);
+      else
+        for (const auto& c : dheld) dmeasured.push_back(ev.accuracy(space.multipliers_by_layer(c), true));
     }
     for (const auto& c : held) pred_table.push_back(sur.predict(c));
     for (const auto& c : dheld) dpred_table.push_back(sur.predict(c));
@@ -400,7 +432,8 @@ int main(int argc, char** argv) {
           lp.push_back(dpred_fit[i]);
           lm.push_back(dmeasured[i]);
         }
-      res["surrogate_dense"] = {{"held_out_configs", dheld.size()},
+      res["surrogate_dense"] = {{"replayed_from", replay_file.empty() ? Json(nullptr) : Json(replay_file)},
+                                {"held_out_configs", dheld.size()},
                                 {"fit_configs", fit_c.size()},
                                 {"measured_on_images", ev.full_images()},
                                 {"spearman_table_only", spearman(dpred_table, dmeasured)},
