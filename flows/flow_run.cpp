@@ -159,6 +159,32 @@ void StageContext::run(const std::string& step, const std::vector<std::string>& 
   }
 }
 
+bool StageContext::run_once(const std::string& step, const std::vector<std::string>& args, const fs::path& done,
+                            const std::vector<fs::path>& outputs) {
+  const Json want{{"step", step}, {"args", args}};
+  bool reuse = resuming_ && fs::exists(done);
+  for (const auto& f : outputs) reuse = reuse && fs::exists(f);
+  if (reuse) {
+    try {
+      reuse = read_json_file(done) == want;
+    } catch (const Error&) {
+      reuse = false;  // a damaged marker: run the step again
+    }
+  }
+  if (!reuse) {
+    if (fs::exists(done)) fs::remove(done);
+    run(step, args);
+    write_json_atomic(done, want);
+    return false;
+  }
+  std::vector<std::string> argv{exe_.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  commands_.push_back(Json{{"step", step}, {"argv", argv}, {"command", quote_command(argv)}, {"exit", 0},
+                           {"seconds", 0.0}, {"reused", true}});
+  if (on_message_) on_message_(fmt::format("      {}: finished before the interruption, reused", step));
+  return true;
+}
+
 fs::path flow_run_dir(const FlowSpec& spec, const FlowRunOptions& o) {
   const fs::path runs = o.runs.empty() ? fs::path(spec.table("flow").at("runs").get<std::string>()) : o.runs;
   return fs::absolute(runs / spec.name).lexically_normal();
@@ -327,6 +353,8 @@ FlowRunResult run_flow(const FlowSpec& spec, const FlowRunOptions& o) {
       display.set_log(log);
       display.tick();
     });
+    ctx.set_resuming(resuming);
+    ctx.set_message_sink([&display](const std::string& m) { display.message(m); });
     Json outputs = st.run(ctx);
     const double secs = seconds_since(t0);
     Json record{{"stage", st.name},       {"status", "done"},   {"inputs_sha256", hash}, {"inputs", inputs},

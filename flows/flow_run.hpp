@@ -51,6 +51,18 @@ class StageContext {
   std::string threads() const;
   /// [flow] device ("cpu", "cuda" or "auto"), passed to the model commands as --device.
   std::string device() const;
+  /// Runs `transaxx args...` like run(), unless the stage is resuming an interrupted run of the
+  /// same inputs and this step finished then with the same arguments (its `done` marker, a JSON
+  /// file, records them; `outputs` are the files the step writes, which must still be there).
+  /// Returns true when the step was reused; it is then listed in stage.json with "reused": true.
+  bool run_once(const std::string& step, const std::vector<std::string>& args, const std::filesystem::path& done,
+                const std::vector<std::filesystem::path>& outputs);
+  /// True when the stage was started earlier with the same inputs and did not finish (killed):
+  /// its folder holds that run's work.
+  bool resuming() const { return resuming_; }
+  void set_resuming(bool r) { resuming_ = r; }
+  /// Where run_once() says that a step is reused (the flow's progress display).
+  void set_message_sink(std::function<void(const std::string&)> f) { on_message_ = std::move(f); }
   /// The command records (for stage.json).
   const Json& commands() const { return commands_; }
 
@@ -61,6 +73,8 @@ class StageContext {
   std::filesystem::path exe_;
   const Json* upstream_;  ///< {"stage": stage.json, ...}
   std::function<void(const std::filesystem::path&)> on_log_;
+  std::function<void(const std::string&)> on_message_;
+  bool resuming_ = false;
   Json commands_ = Json::array();
 };
 

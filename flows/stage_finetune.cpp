@@ -4,7 +4,8 @@
 // expected to bring within max_drop), and the cheapest one already within max_drop; never a point
 // below the window. Points come from the combined front of the search, its baselines and the
 // uniform configurations (one multiplier on every layer; all measured the same way). The headline
-// is the cheapest fine-tuned point measured within max_drop after fine-tuning.
+// is the cheapest fine-tuned point measured within max_drop after fine-tuning. A flow killed
+// during this stage keeps the points it finished (StageContext::run_once).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -173,7 +174,9 @@ StageDef finetune_stage() {
       args.insert(args.end(), {"--compensation", comp == "search" ? ctx.spec().table("search").at("compensation")
                                                                        .get<std::string>()
                                                                  : comp});
-      ctx.run(fmt::format("finetune-point{}", k), args);
+      // A flow killed during fine-tuning keeps the points it finished (minutes each).
+      ctx.run_once(fmt::format("finetune-point{}", k), args, dir / "done.json",
+                   {dir / "result.json", dir / "model.safetensors"});
       const Json r = read_json_file(dir / "result.json");
       points.push_back({{"front_index", p.at("index")},
                         {"algo", p.at("algo")},

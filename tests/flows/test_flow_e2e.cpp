@@ -174,6 +174,31 @@ TEST_F(FlowE2E, AFlowKilledDuringTheSearchResumesToTheSameFront) {
   EXPECT_EQ(read_json_file(dir() / "search/mcts/front.json").at("points"), reference);
 }
 
+TEST_F(FlowE2E, AFlowKilledDuringFineTuningKeepsThePointsItFinished) {
+  ASSERT_EQ(first_->rc, 0) << first_->output;
+  const fs::path ft = dir() / "finetune";
+  const Json finished = read_json_file(ft / "stage.json");
+  const fs::path model = ft / "point_0/model.safetensors";
+  ASSERT_TRUE(fs::exists(ft / "point_0/done.json"));
+  const auto written = fs::last_write_time(model);
+  // What a kill after the first point leaves: the stage started with these inputs, no record.
+  fs::remove(ft / "stage.json");
+  write_json_atomic(ft / "stage.started.json", Json{{"inputs_sha256", finished.at("inputs_sha256")}});
+
+  const auto resumed = test::run_cli(
+      {"flow", "run", test::data("flows/tiny.toml").string(), "--runs", runs_->string(), "--no-progress", "--json"});
+  ASSERT_EQ(resumed.rc, 0) << resumed.output;
+  const Json st = statuses(resumed.output);
+  EXPECT_EQ(st.at("finetune"), "ran");
+  EXPECT_EQ(st.at("hwgen"), "skipped");  // the same inputs: nothing downstream changes
+  EXPECT_NE(resumed.output.find("finetune-point0: finished before the interruption, reused"), std::string::npos)
+      << resumed.output;
+  const Json again = read_json_file(ft / "stage.json");
+  EXPECT_TRUE(again.at("commands").at(0).value("reused", false));
+  EXPECT_EQ(fs::last_write_time(model), written);  // not fine-tuned again
+  EXPECT_EQ(again.at("outputs"), finished.at("outputs"));
+}
+
 TEST_F(FlowE2E, MalformedFlowFileIsAUsageErrorNamingTheLine) {
   const fs::path d = test::temp_dir("flow-bad");
   write_file_atomic(d / "bad.toml", "[model]\nfile = \"m.safetensors\"\n\n[search]\nbudjet = 5\n");
