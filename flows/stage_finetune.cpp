@@ -50,9 +50,19 @@ std::vector<Json> front_points(const Json& search) {
     const double pa = a["power_rel"].get<double>(), pb = b["power_rel"].get<double>();
     return pa != pb ? pa < pb : a["test_accuracy"].get<double>() > b["test_accuracy"].get<double>();
   });
+  // Uniform configurations the front dominates stay in the list, marked: fine-tuning wins back
+  // more on them than on mixed points of similar accuracy, so they may take the uniform pick.
   std::vector<Json> front;
+  double best = -1;
   for (auto& p : all) {
-    if (!front.empty() && p["test_accuracy"].get<double>() <= front.back()["test_accuracy"].get<double>()) continue;
+    const double acc = p["test_accuracy"].get<double>();
+    if (acc > best) {
+      best = acc;
+    } else if (p["algo"] == "uniform") {
+      p["dominated"] = true;
+    } else {
+      continue;
+    }
     p["index"] = front.size();
     front.push_back(p);
   }
@@ -71,7 +81,7 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
     const double acc = p.at("test_accuracy").get<double>();
     if (acc < exact8 - window) continue;
     in_window.push_back(p);
-    if (!safe && acc >= exact8 - max_drop) safe = &p;
+    if (!safe && acc >= exact8 - max_drop && !p.value("dominated", false)) safe = &p;
   }
   // A point costlier than the safe one cannot improve the headline: it is not fine-tuned.
   if (safe) {
@@ -97,9 +107,9 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
     }
   }
   if (uniform && free_slots >= 2) chosen.push_back(*uniform);
-  for (const auto& p : in_window) {  // the rest: the cheapest ones
+  for (const auto& p : in_window) {  // the rest: the cheapest ones of the front
     if (chosen.size() >= free_slots) break;
-    if (safe && p["index"] == (*safe)["index"]) continue;
+    if ((safe && p["index"] == (*safe)["index"]) || p.value("dominated", false)) continue;
     bool taken = false;
     for (const auto& c : chosen) taken = taken || c["index"] == p["index"];
     if (!taken) chosen.push_back(p);
@@ -132,6 +142,8 @@ StageDef finetune_stage() {
   StageDef s;
   s.name = "finetune";
   s.what = "approximation-aware fine-tuning of the chosen front points";
+  // 2: the uniform pick may be a uniform configuration the front dominates (2026-12-03).
+  s.results_version = 2;
   s.reads = {"model", "calibrate", "search"};
   s.inputs = [](const FlowSpec& spec) {
     Json finetune = spec.table("finetune");

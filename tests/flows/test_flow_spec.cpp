@@ -250,6 +250,26 @@ TEST(FlowFinetune, OneFreePickGoesToTheCheapestUniformConfigurationInTheWindow) 
     for (const auto& p : choose_points(front, 0.88, 0.01, 0.03, n)) EXPECT_NE(p["index"].get<int>(), 0);
 }
 
+TEST(FlowFinetune, AUniformConfigurationTheFrontDominatesOnlyTakesTheUniformPick) {
+  auto pt = [](int i, double p, double a, const char* algo) {
+    return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}, {"algo", algo}};
+  };
+  // As in the demo: the one uniform configuration in the window (1) is dominated by a cheaper,
+  // more accurate mixed point (0); it is still the uniform pick of three.
+  std::vector<Json> front = {pt(0, 0.30, 0.86, "mcts"), pt(1, 0.33, 0.854, "uniform"), pt(2, 0.38, 0.878, "mcts"),
+                             pt(3, 1.0, 0.88, "mcts")};
+  front[1]["dominated"] = true;
+  auto idx = [](const std::vector<Json>& v) {
+    std::vector<int> out;
+    for (const auto& p : v) out.push_back(p["index"].get<int>());
+    return out;
+  };
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 3)), (std::vector<int>{0, 1, 2}));
+  // No uniform pick: it is not taken as one of the front's cheapest points.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 2)), (std::vector<int>{0, 2}));
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 6)), (std::vector<int>{0, 1, 2}));
+}
+
 TEST(FlowFinetune, HeadlineLineSaysEnergyBeforeAfterAndExact) {
   const Json h{{"power_rel", 0.3}, {"before_top1", 0.86}, {"after_top1", 0.875}, {"exact8_top1", 0.88}};
   const std::string s = headline_line(h);
