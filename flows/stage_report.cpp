@@ -5,12 +5,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/image.hpp"
 #include "common/library_folder.hpp"
+#include "common/plot_frame.hpp"
 #include "flows/flow_stages.hpp"
 
 namespace axx::flows {
@@ -48,6 +50,72 @@ std::string num(const Json& v, const char* fmt_spec = "{:.3g}") {
   return xml_escape(v.is_string() ? v.get<std::string>() : v.dump());
 }
 
+/// Each fine-tuned point as an arrow from its top-1 before fine-tuning (hollow) to after (filled)
+/// against its multiplier power, over the band within max_drop of exact 8-bit; the headline in
+/// red, the others blue. Byte-stable (fixed formatting, no timestamps).
+std::string finetune_svg(const Json& points, double exact8, double max_drop, const Json& headline) {
+  if (points.empty()) return "";
+  const double W = 640, H = 360, ml = 64, mr = 24, mt = 24, mb = 50;
+  double x0 = 1, x1 = 0, y0 = exact8 - max_drop, y1 = exact8;
+  for (const auto& p : points) {
+    const double x = p.at("power_rel").get<double>();
+    x0 = std::min(x0, x);
+    x1 = std::max(x1, x);
+    for (const char* k : {"before_top1", "after_top1"}) {
+      y0 = std::min(y0, p.at(k).get<double>());
+      y1 = std::max(y1, p.at(k).get<double>());
+    }
+  }
+  if (x1 - x0 < 0.02) {
+    x0 -= 0.01;
+    x1 += 0.01;
+  }
+  PlotFrame f{W, H, ml, mr, mt, mb, x0, x1, y0, y1};
+  f.pad(0.12, 0.08, 1e-4);
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" font-family=\"sans-serif\" "
+      "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<defs><marker id=\"ft-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
+      "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n",
+      W, H);
+  // The band a design must land in, and exact 8-bit.
+  s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#e3f1e3\"/>\n", ml,
+                   f.Y(exact8), W - ml - mr, f.Y(exact8 - max_drop) - f.Y(exact8));
+  s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#2ca02c\" "
+                   "stroke-dasharray=\"5,3\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\" fill=\"#2ca02c\">"
+                   "exact 8-bit {5:.2f} %; shaded: within {6:.2g} pt</text>\n",
+                   ml, f.Y(exact8), W - mr, W - mr - 4, f.Y(exact8) - 5, 100 * exact8, 100 * max_drop);
+  s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#333\"/>\n",
+                   ml, mt, W - ml - mr, H - mt - mb);
+  for (int i = 0; i <= 4; ++i) {
+    const double vx = f.x0 + (f.x1 - f.x0) * i / 4, vy = f.y0 + (f.y1 - f.y0) * i / 4;
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:.3f}</text>", f.X(vx), H - mb + 16, vx);
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{:.1f} %</text>\n", ml - 6, f.Y(vy) + 4, 100 * vy);
+  }
+  s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">multiplier energy relative to exact "
+                   "8-bit</text>\n<text transform=\"translate(14,{:.1f}) rotate(-90)\" text-anchor=\"middle\">top-1 "
+                   "before (hollow) and after fine-tuning</text>\n",
+                   ml + (W - ml - mr) / 2, H - 12, mt + (H - mt - mb) / 2);
+  const double hp = headline.is_null() ? -1 : headline.at("power_rel").get<double>();
+  size_t k = 0;
+  for (const auto& p : points) {
+    const double x = p.at("power_rel").get<double>(), b = p.at("before_top1").get<double>(),
+                 a = p.at("after_top1").get<double>();
+    const char* col = std::fabs(x - hp) < 1e-12 ? "#d62728" : "#1f77b4";
+    if (std::fabs(f.Y(a) - f.Y(b)) > 8) {
+      s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#555\" "
+                       "marker-end=\"url(#ft-arrow)\"/>\n",
+                       f.X(x), f.Y(b) + (a > b ? -4 : 4), f.Y(a) + (a > b ? 5 : -5));
+    }
+    s += fmt::format("<circle cx=\"{0:.1f}\" cy=\"{1:.1f}\" r=\"4\" fill=\"white\" stroke=\"{3}\" stroke-width=\"1.5\"/>"
+                     "<circle cx=\"{0:.1f}\" cy=\"{2:.1f}\" r=\"4.5\" fill=\"{3}\"/>"
+                     "<text x=\"{4:.1f}\" y=\"{5:.1f}\">{6} {7}</text>\n",
+                     f.X(x), f.Y(b), f.Y(a), col, f.X(x) + 8, f.Y(a) + 4, k++, xml_escape(p.value("algo", "")));
+  }
+  s += "</svg>\n";
+  return s;
+}
+
 const char* kStyle = R"(
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px;
        color: #1d2433; line-height: 1.45; padding: 0 1em; }
@@ -70,6 +138,8 @@ StageDef report_stage() {
   StageDef s;
   s.name = "report";
   s.what = "report.html and report.json";
+  // 2: section 5 plots each fine-tuned point before and after fine-tuning (2026-12-03).
+  s.results_version = 2;
   s.reads = {"characterize", "model", "calibrate", "sensitivity", "search", "finetune", "hwgen"};
   s.inputs = [](const FlowSpec& spec) { return Json{{"report", spec.table("report")}, {"flow", spec.name}}; };
   s.run = [](StageContext& ctx) {
@@ -215,7 +285,8 @@ StageDef report_stage() {
 
     // 5. Chosen configurations.
     h += fmt::format("<h2>5. Chosen configurations</h2>\n<p>Fine-tuned: the cheapest front points within {} of "
-                     "exact 8-bit before fine-tuning, and the cheapest one already within {}; the headline is the "
+                     "exact 8-bit before fine-tuning (with three picks or more, one is the cheapest uniform "
+                     "configuration there), and the cheapest one already within {}; the headline is the "
                      "cheapest of them measured within {} after fine-tuning.</p>\n",
                      pct(std::max(spec.table("finetune").at("window").get<double>(), max_drop)), pct(max_drop), pct(max_drop));
     h += "<table><tr><th class=\"l\">point</th><th class=\"l\">from</th><th>multiplier power (rel. "
@@ -233,6 +304,11 @@ StageDef report_stage() {
     }
     if (ft.at("points").empty()) h += "<tr><td class=\"l\" colspan=\"8\">no point was fine-tuned</td></tr>\n";
     h += "</table>\n";
+    if (!ft.at("points").empty()) {
+      h += "<div class=\"fig\">" +
+           finetune_svg(ft.at("points"), ctx.outputs_of("calibrate").at("exact8_top1").get<double>(), max_drop, best) +
+           "</div>\n";
+    }
 
     // 6. Accelerator.
     h += "<h2>6. Accelerator</h2>\n";

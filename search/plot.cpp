@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/plot_frame.hpp"
 #include "search/run.hpp"
 
 namespace axx::search {
@@ -57,13 +58,14 @@ std::string plot_fronts_svg(const std::vector<AlgorithmRun>& runs, const Referen
   y0 = std::max(std::min(y0, y1 - 1e-3), ref.accuracy);
   if (x1 - x0 < 1e-6) x0 = x1 - 0.1;
   if (y1 - y0 < 1e-6) y0 = y1 - 0.01;
-  const double px = (x1 - x0) * 0.04, py = (y1 - y0) * 0.06;
-  x0 -= px;
-  x1 += px;
-  y0 -= py;
-  y1 += py;
-  auto X = [&](double v) { return ml + (v - x0) / (x1 - x0) * (W - ml - mr); };
-  auto Y = [&](double v) { return H - mb - (v - y0) / (y1 - y0) * (H - mt - mb); };
+  PlotFrame f{W, H, ml, mr, mt, mb, x0, x1, y0, y1};
+  f.pad(0.04, 0.06);
+  x0 = f.x0;
+  x1 = f.x1;
+  y0 = f.y0;
+  y1 = f.y1;
+  auto X = [&](double v) { return f.X(v); };
+  auto Y = [&](double v) { return f.Y(v); };
   std::string s = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",

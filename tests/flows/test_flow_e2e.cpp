@@ -124,7 +124,10 @@ TEST_F(FlowE2E, EveryStageRunsAndItsArtefactsHoldWhatTheyMust) {
   }
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  EXPECT_GE(svgs, 4u);  // library, ≥ 1 error map, sensitivity, front
+  EXPECT_GE(svgs, 5u);  // library, ≥ 1 error map, sensitivity, front, fine-tuning
+  // The fine-tuning figure: the chosen point from before to after, over the max_drop band.
+  EXPECT_NE(html.find("before (hollow) and after fine-tuning"), std::string::npos);
+  EXPECT_NE(html.find("shaded: within"), std::string::npos);
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org"));  // only SVG namespaces
   EXPECT_EQ(html.find("<script"), std::string::npos);
   const Json rep = read_json_file(dir() / "report/report.json");
