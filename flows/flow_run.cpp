@@ -124,6 +124,10 @@ std::string StageContext::threads() const { return std::to_string(spec_.table("f
 
 std::string StageContext::device() const { return spec_.table("flow").at("device").get<std::string>(); }
 
+Json StageContext::command_record(const std::string& step, const std::vector<std::string>& argv) {
+  return Json{{"step", step}, {"argv", argv}, {"command", quote_command(argv)}};
+}
+
 void StageContext::run(const std::string& step, const std::vector<std::string>& args) {
   fs::create_directories(dir_ / "logs");
   const fs::path log = dir_ / "logs" / fmt::format("{:02}-{}.log", commands_.size() + 1, step);
@@ -146,12 +150,10 @@ void StageContext::run(const std::string& step, const std::vector<std::string>& 
   }
   const auto t0 = std::chrono::steady_clock::now();
   const int rc = run_process(argv, po);
-  Json rec{{"step", step},
-           {"argv", argv},
-           {"command", quote_command(argv)},
-           {"log", fs::relative(log, flow_dir_).string()},
-           {"exit", rc},
-           {"seconds", seconds_since(t0)}};
+  Json rec = command_record(step, argv);
+  rec["log"] = fs::relative(log, flow_dir_).string();
+  rec["exit"] = rc;
+  rec["seconds"] = seconds_since(t0);
   commands_.push_back(rec);
   if (rc != 0) {
     throw Error("FLOW-010", fmt::format("stage '{}' failed: `{}` exited with status {}\n  log: {}\n  last lines:\n{}",
@@ -179,8 +181,11 @@ bool StageContext::run_once(const std::string& step, const std::vector<std::stri
   }
   std::vector<std::string> argv{exe_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  commands_.push_back(Json{{"step", step}, {"argv", argv}, {"command", quote_command(argv)}, {"exit", 0},
-                           {"seconds", 0.0}, {"reused", true}});
+  Json rec = command_record(step, argv);
+  rec["exit"] = 0;
+  rec["seconds"] = 0.0;
+  rec["reused"] = true;
+  commands_.push_back(rec);
   if (on_message_) on_message_(fmt::format("      {}: finished before the interruption, reused", step));
   return true;
 }

@@ -74,6 +74,8 @@ class StageContext {
   const Json* upstream_;  ///< {"stage": stage.json, ...}
   std::function<void(const std::filesystem::path&)> on_log_;
   std::function<void(const std::string&)> on_message_;
+  /// The fields every stage.json command record starts with: step, argv, command.
+  static Json command_record(const std::string& step, const std::vector<std::string>& argv);
   bool resuming_ = false;
   Json commands_ = Json::array();
 };

@@ -81,7 +81,7 @@ std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, d
     const double acc = p.at("test_accuracy").get<double>();
     if (acc < exact8 - window) continue;
     in_window.push_back(p);
-    if (!safe && acc >= exact8 - max_drop && !p.value("dominated", false)) safe = &p;
+    if (!safe && acc >= exact8 - max_drop) safe = &p;  // never a dominated one: its dominator comes first
   }
   // A point costlier than the safe one cannot improve the headline: it is not fine-tuned.
   if (safe) {

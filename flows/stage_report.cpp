@@ -96,12 +96,11 @@ std::string finetune_svg(const Json& points, double exact8, double max_drop, con
                    "8-bit</text>\n<text transform=\"translate(14,{:.1f}) rotate(-90)\" text-anchor=\"middle\">top-1 "
                    "before (hollow) and after fine-tuning</text>\n",
                    ml + (W - ml - mr) / 2, H - 12, mt + (H - mt - mb) / 2);
-  const double hp = headline.is_null() ? -1 : headline.at("power_rel").get<double>();
   size_t k = 0;
   for (const auto& p : points) {
     const double x = p.at("power_rel").get<double>(), b = p.at("before_top1").get<double>(),
                  a = p.at("after_top1").get<double>();
-    const char* col = std::fabs(x - hp) < 1e-12 ? "#d62728" : "#1f77b4";
+    const char* col = !headline.is_null() && headline.at("config") == p.at("config") ? "#d62728" : "#1f77b4";
     if (std::fabs(f.Y(a) - f.Y(b)) > 8) {
       s += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#555\" "
                        "marker-end=\"url(#ft-arrow)\"/>\n",

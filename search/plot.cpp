@@ -60,12 +60,6 @@ std::string plot_fronts_svg(const std::vector<AlgorithmRun>& runs, const Referen
   if (y1 - y0 < 1e-6) y0 = y1 - 0.01;
   PlotFrame f{W, H, ml, mr, mt, mb, x0, x1, y0, y1};
   f.pad(0.04, 0.06);
-  x0 = f.x0;
-  x1 = f.x1;
-  y0 = f.y0;
-  y1 = f.y1;
-  auto X = [&](double v) { return f.X(v); };
-  auto Y = [&](double v) { return f.Y(v); };
   std::string s = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0f}\" height=\"{:.0f}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
@@ -77,18 +71,18 @@ std::string plot_fronts_svg(const std::vector<AlgorithmRun>& runs, const Referen
   s += fmt::format(
       "<clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/></clipPath>\n", ml, mt,
       W - ml - mr, H - mt - mb);
-  const double sx = nice_step(x1 - x0), sy = nice_step(y1 - y0);
-  for (double v = std::ceil(x0 / sx) * sx; v <= x1 + 1e-12; v += sx) {
+  const double sx = nice_step(f.x1 - f.x0), sy = nice_step(f.y1 - f.y0);
+  for (double v = std::ceil(f.x0 / sx) * sx; v <= f.x1 + 1e-12; v += sx) {
     s += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" stroke=\"#eee\"/>"
         "<text x=\"{0:.1f}\" y=\"{3:.1f}\" text-anchor=\"middle\">{4:.3g}</text>\n",
-        X(v), mt, H - mb, H - mb + 16, v);
+        f.X(v), mt, H - mb, H - mb + 16, v);
   }
-  for (double v = std::ceil(y0 / sy) * sy; v <= y1 + 1e-12; v += sy) {
+  for (double v = std::ceil(f.y0 / sy) * sy; v <= f.y1 + 1e-12; v += sy) {
     s += fmt::format(
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"#eee\"/>"
         "<text x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:.4g}</text>\n",
-        ml, Y(v), W - mr, ml - 6, Y(v) + 4, v);
+        ml, f.Y(v), W - mr, ml - 6, f.Y(v) + 4, v);
   }
   s += fmt::format(
       "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">multiplier energy relative to "
@@ -108,7 +102,7 @@ std::string plot_fronts_svg(const std::vector<AlgorithmRun>& runs, const Referen
     for (size_t k = 0; k < r.front.size(); ++k) {
       const auto& p = r.front[k];
       const double nx = k + 1 < r.front.size() ? r.front[k + 1].power_rel : std::max(ref.power_rel, p.power_rel);
-      d += fmt::format("{}{:.1f},{:.1f} H{:.1f} ", k ? "L" : "M", X(p.power_rel), Y(p.accuracy), X(nx));
+      d += fmt::format("{}{:.1f},{:.1f} H{:.1f} ", k ? "L" : "M", f.X(p.power_rel), f.Y(p.accuracy), f.X(nx));
     }
     if (!d.empty()) {
       s += fmt::format(
@@ -118,7 +112,7 @@ std::string plot_fronts_svg(const std::vector<AlgorithmRun>& runs, const Referen
     }
     for (const auto& p : r.front) {
       s += fmt::format("<circle clip-path=\"url(#plot)\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" fill=\"{}\"/>\n",
-                       X(p.power_rel), Y(p.accuracy), i == 0 ? 3.5 : 2.5, col);
+                       f.X(p.power_rel), f.Y(p.accuracy), i == 0 ? 3.5 : 2.5, col);
     }
     const double ly = mt + 14 + 18 * double(i);
     s += fmt::format(
