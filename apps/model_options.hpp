@@ -74,9 +74,12 @@ inline void add_calibration_options(CLI::App* c, int64_t& images, std::string& m
                                     const std::string& old_images = "") {
   auto* i = c->add_option("--calib-images", images, images_help)->default_val(images);
   if (!old_images.empty()) alias(c, old_images, images, i);
-  c->add_option("--calibration", method, "calibration method: max, percentile, mse, entropy (default: " +
+  c->add_option("--calibration", method, "calibration method: max, percentile, mse, entropy, noise_aware "
+                                             "(percentile for exact layers; approximate ones clip where "
+                                             "quantization plus multiplier error is least) (default: " +
                                              method_default + ")");
-  c->add_option("--percentile", percentile, "percentile for --calibration percentile (e.g. 99.99)");
+  c->add_option("--percentile", percentile,
+                "percentile for --calibration percentile or noise_aware (e.g. 99.99)");
 }
 
 /// --compensation none|mean: every layer's error compensation (docs/architecture.md "Error

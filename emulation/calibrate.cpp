@@ -20,17 +20,18 @@ const char* to_string(CalibrationMethod m) {
     case CalibrationMethod::percentile: return "percentile";
     case CalibrationMethod::mse: return "mse";
     case CalibrationMethod::entropy: return "entropy";
+    case CalibrationMethod::noise_aware: return "noise_aware";
   }
   return "?";
 }
 
 CalibrationMethod parse_calibration_method(const std::string& s) {
   for (auto m : {CalibrationMethod::max, CalibrationMethod::percentile, CalibrationMethod::mse,
-                 CalibrationMethod::entropy}) {
+                 CalibrationMethod::entropy, CalibrationMethod::noise_aware}) {
     if (s == to_string(m)) return m;
   }
   throw Error("EMU-041", fmt::format("unknown calibration method '{}'; valid: max, percentile, "
-                                     "mse, entropy",
+                                     "mse, entropy, noise_aware",
                                      s));
 }
 
@@ -154,7 +155,8 @@ std::pair<double, double> RangeObserver::range(const CalibrationSettings& s, boo
   switch (s.method) {
     case CalibrationMethod::max:
       return is_signed ? std::make_pair(-amax, amax) : std::make_pair(lo0, hi0);
-    case CalibrationMethod::percentile: {
+    case CalibrationMethod::percentile:
+    case CalibrationMethod::noise_aware: {  // its approximate layers: noise_aware_range
       if (!(s.percentile > 50 && s.percentile <= 100)) {
         throw Error("EMU-043", fmt::format("percentile {} is outside (50, 100]", s.percentile));
       }
@@ -214,6 +216,85 @@ std::pair<double, double> RangeObserver::range(const CalibrationSettings& s, boo
     }
   }
   return {lo0, hi0};
+}
+
+std::array<double, 256> RangeObserver::code_histogram(double lo, double hi, bool is_signed) const {
+  std::array<double, 256> h{};
+  if (radius_ == 0) {
+    h[is_signed ? 0 : size_t(qparams_from_range(lo, hi, false).zero_point)] = double(count_);
+    return h;
+  }
+  const QParams q = qparams_from_range(lo, hi, is_signed);
+  const double qmin = is_signed ? -128 : 0, qmax = is_signed ? 127 : 255, w = bin_width();
+  for (size_t i = 0; i < hist_.size(); ++i) {
+    if (hist_[i] == 0) continue;
+    const double c = -radius_ + w / 2 + double(i) * w;
+    const int code = int(std::clamp(std::nearbyint(c / q.scale) + q.zero_point, qmin, qmax));
+    h[size_t(uint8_t(code))] += hist_[i];
+  }
+  return h;
+}
+
+std::pair<double, double> RangeObserver::noise_aware_range(const int32_t* lut, bool is_signed,
+                                                           const std::array<double, 256>& hist_b, int32_t zero_point_b,
+                                                           bool compensated, const std::string& what) const {
+  if (count_ == 0) empty_calibration_set(what, "no values observed");
+  const double lo0 = std::min(min_, 0.0), hi0 = std::max(max_, 0.0);
+  const double amax = std::max(-lo0, hi0);
+  if (radius_ == 0 || amax == 0) return {0.0, 0.0};
+  // The B side: its code distribution q(b), E[b²] and, per A code, E_b[eps(a, b)²].
+  auto value = [&](int code) { return is_signed ? double(int8_t(uint8_t(code))) : double(code); };
+  double qsum = 0;
+  for (double v : hist_b) qsum += v;
+  if (!(qsum > 0)) return range(CalibrationSettings{CalibrationMethod::mse, 99.99}, is_signed, what);
+  std::array<double, 256> q{};
+  double eb2 = 0;
+  for (int b = 0; b < 256; ++b) {
+    q[size_t(b)] = hist_b[size_t(b)] / qsum;
+    const double v = value(b) - (is_signed ? 0.0 : double(zero_point_b));
+    eb2 += q[size_t(b)] * v * v;
+  }
+  if (!(eb2 > 0)) return range(CalibrationSettings{CalibrationMethod::mse, 99.99}, is_signed, what);
+  std::vector<double> eps(size_t(256 * 256));
+  std::array<double, 256> e2{};
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      const double e = double(lut[a * 256 + b]) - value(a) * value(b);
+      eps[size_t(a * 256 + b)] = e;
+      e2[size_t(a)] += q[size_t(b)] * e * e;
+    }
+  }
+  const double total = double(count_), w = bin_width();
+  constexpr int kSteps = 128;
+  double best = std::numeric_limits<double>::infinity();
+  std::pair<double, double> r{lo0, hi0};
+  std::array<double, 256> t{};
+  for (int j = 1; j <= kSteps; ++j) {
+    const double f = double(j) / kSteps;
+    const double lo = is_signed ? -amax * f : lo0 * f, hi = is_signed ? amax * f : hi0 * f;
+    const double step = double(qparams_from_range(lo, hi, is_signed).scale);
+    const std::array<double, 256> p = code_histogram(lo, hi, is_signed);
+    double var = 0;
+    t.fill(0.0);
+    for (int a = 0; a < 256; ++a) {
+      const double pa = p[size_t(a)] / total;
+      if (pa == 0) continue;
+      var += pa * e2[size_t(a)];
+      if (!compensated) continue;
+      const double* row = &eps[size_t(a * 256)];
+      for (int b = 0; b < 256; ++b) t[size_t(b)] += pa * row[b];
+    }
+    if (compensated) {
+      for (int b = 0; b < 256; ++b) var -= q[size_t(b)] * t[size_t(b)] * t[size_t(b)];
+    }
+    const double e = quant_mse(hist_, -radius_ + w / 2, w, lo, hi, is_signed) / total +
+                     step * step * std::max(var, 0.0) / eb2;
+    if (e < best) {
+      best = e;
+      r = {lo, hi};
+    }
+  }
+  return r;
 }
 
 void save_calibration(const std::filesystem::path& path, const CalibrationResult& r) {

@@ -7,7 +7,14 @@
 //   percentile — the p-th percentile of |x| (signed) or the (100−p, p) percentiles (unsigned);
 //   mse        — the clipping range minimizing the expected squared quantization error;
 //   entropy    — the |x| threshold minimizing KL(P‖Q) between the clipped histogram and its
-//                128-level quantized version (TensorRT's method).
+//                128-level quantized version (TensorRT's method);
+//   noise_aware — `percentile` for layers on an exact multiplier; a layer on an approximate one
+//                clips its activations (operand A) where the expected squared error of the layer's
+//                output is least: the quantization error of `mse` plus the multiplier's error,
+//                which is a fixed amount per product in code units and so grows with the step
+//                (noise_aware_range). MSE-optimal clipping after Banner et al., "Post training
+//                4-bit quantization of convolutional networks for rapid-deployment" (ACIQ,
+//                NeurIPS 2019), with the multiplier's error as extra noise per step².
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -21,9 +28,9 @@
 
 namespace axx::emu {
 
-enum class CalibrationMethod { max, percentile, mse, entropy };
+enum class CalibrationMethod { max, percentile, mse, entropy, noise_aware };
 
-/// "max", "percentile", "mse", "entropy".
+/// "max", "percentile", "mse", "entropy", "noise_aware".
 const char* to_string(CalibrationMethod m);
 /// Throws EMU-041 for an unknown name, listing the valid ones.
 CalibrationMethod parse_calibration_method(const std::string& s);
@@ -33,7 +40,7 @@ CalibrationMethod parse_calibration_method(const std::string& s);
 /// Calibration choices (JSON "quant" section of a config uses the same names).
 struct CalibrationSettings {
   CalibrationMethod method = CalibrationMethod::max;
-  double percentile = 99.99;  ///< percent, in (50, 100]; used by `percentile`
+  double percentile = 99.99;  ///< percent, in (50, 100]; used by `percentile` and `noise_aware`
 };
 
 class RangeObserver {
@@ -52,6 +59,21 @@ class RangeObserver {
   /// empty tensors) was observed, naming `what`.
   std::pair<double, double> range(const CalibrationSettings& s, bool is_signed,
                                   const std::string& what = "calibration input") const;
+
+  /// Code histogram (raw 8-bit codes, counts) of the observed values quantized with [lo, hi].
+  std::array<double, 256> code_histogram(double lo, double hi, bool is_signed) const;
+
+  /// The range of `noise_aware` for operand A of a layer on an approximate multiplier: among the
+  /// candidate ranges of `mse`, the one minimizing E[(x̂ − x)²] + s_a²·σ²/E[b²], with s_a the
+  /// step of the range, σ² the variance of the multiplier's error lut[a][b] − a·b over the codes
+  /// this range gives and the operand-B codes `hist_b` (less each B code's mean error when
+  /// `compensated`: the "mean" compensation removes it), and E[b²] the mean square of the B
+  /// values (codes less `zero_point_b`). For an exact table this is `mse`'s range. The output
+  /// error of a dot product over K terms is K·s_b²·(E[b²]·E[δx²] + s_a²·σ²): both terms share
+  /// the factor, so the clip minimizing their sum is the one minimizing the output's error.
+  std::pair<double, double> noise_aware_range(const int32_t* lut, bool is_signed, const std::array<double, 256>& hist_b,
+                                              int32_t zero_point_b, bool compensated,
+                                              const std::string& what = "calibration input") const;
 
  private:
   std::vector<double> folded() const;  // |x| histogram: bins/2 bins over [0, R]

@@ -1,9 +1,13 @@
 // transaxx emulation — model-level API (see config.hpp).
 #include "emulation/config.hpp"
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "common/error.hpp"
+#include "emulation/quant.hpp"
 
 namespace axx::emu {
 
@@ -169,7 +173,36 @@ void begin_calibration(torch::nn::Module& root) {
   }
 }
 
-CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& settings) {
+namespace {
+
+// The noise_aware range of operand A of an approximate layer (calibrate.hpp): its operand B is
+// the layer's quantized weight, or for a matmul the other input quantized with `ranges[1]`.
+std::pair<double, double> noise_aware_range(ApproxLayer& layer, const std::vector<std::pair<double, double>>& ranges,
+                                            const std::string& what) {
+  const LayerState& s = layer.state();
+  const bool is_signed = s.mult->is_signed;
+  std::array<double, 256> hist_b{};
+  int32_t zero_point_b = 0;
+  const at::Tensor w = layer.weight_2d();
+  if (w.defined()) {
+    const QuantizedWeight qw = quantize_weight(w.detach(), is_signed, s.weight_granularity, what);
+    const at::Tensor counts = at::bincount(qw.codes.reshape({-1}).to(at::kLong), {}, 256).to(at::kDouble).contiguous();
+    for (int64_t b = 0; b < 256; ++b) hist_b[size_t(b)] = counts.data_ptr<double>()[b];
+    zero_point_b = is_signed ? 0 : int32_t(std::lround(qw.zero_point.to(at::kDouble).mean().item<double>()));
+  } else if (s.observers.size() > 1 && ranges.size() > 1) {
+    hist_b = s.observers[1].code_histogram(ranges[1].first, ranges[1].second, is_signed);
+    zero_point_b = is_signed ? 0 : qparams_from_range(ranges[1].first, ranges[1].second, false).zero_point;
+  } else {
+    return ranges[0];  // B unknown (an imported layer without a weight): the base range
+  }
+  const at::Tensor lut = s.mult->lut_tensor().contiguous();
+  return s.observers[0].noise_aware_range(lut.data_ptr<int32_t>(), is_signed, hist_b, zero_point_b,
+                                          s.compensation == Compensation::mean, what);
+}
+
+}  // namespace
+
+CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& settings, bool keep_observers) {
   CalibrationResult r;
   r.settings = settings;
   auto layers = approximable_layers(root);
@@ -184,11 +217,20 @@ CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSett
       ranges.push_back(s.observers[i].range(settings, is_signed,
                                             fmt::format("layer '{}' input {}", name, i)));
     }
+    if (settings.method == CalibrationMethod::noise_aware && s.mult && !s.mult->is_exact() && !ranges.empty()) {
+      // Operand A's range for the multiplier, and its code histogram under that range from the
+      // FP32 observation (the histogram pass leaves this layer alone): both depend only on the
+      // layer's own input, multiplier, weights and compensation, not on the other layers.
+      ranges[0] = noise_aware_range(*layer, ranges, fmt::format("layer '{}' input 0", name));
+      const std::array<double, 256> h = s.observers[0].code_histogram(ranges[0].first, ranges[0].second, is_signed);
+      r.hist_a[name] = h;
+      s.hist_a = std::make_shared<const std::array<double, 256>>(h);
+    }
     if (ranges.size() != size_t(layer->num_inputs())) {
       empty_calibration_set(fmt::format("layer '{}'", name), "no batch reached this layer");
     }
     s.ranges = ranges;
-    s.observers.clear();
+    if (!keep_observers) s.observers.clear();
     r.ranges[name] = ranges;
   }
   return r;
@@ -227,6 +269,7 @@ void end_histograms(torch::nn::Module& root, CalibrationResult& r) {
     LayerState& s = layer->state();
     const std::shared_ptr<OperandRecorder> rec = std::move(s.hist_recorder);
     s.hist_recorder = nullptr;
+    if (r.hist_a.count(name)) continue;  // noise_aware's approximate layers: set by end_calibration
     if (!rec || rec->macs == 0) {
       s.hist_a = nullptr;
       r.hist_a.erase(name);

@@ -63,8 +63,13 @@ void apply_config(torch::nn::Module& root, const ApproxConfig& c, const Multipli
 /// Switches every approximable layer to FP32 observation with fresh observers.
 void begin_calibration(torch::nn::Module& root);
 /// Ends observation: computes each layer's ranges with `s` and stores them on the layers.
+/// Method noise_aware also sets, for each layer on an approximate multiplier, the operand-A code
+/// histogram (r.hist_a, the layer's hist_a) from the FP32 observation under the layer's range;
+/// end_histograms keeps it. `keep_observers`: the observations stay, so another config applied to
+/// the same model (apply_config) can be given its ranges without observing again.
 /// Throws EMU-040 when a layer saw no data (the calibration set was empty).
-CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& s);
+CalibrationResult end_calibration(torch::nn::Module& root, const CalibrationSettings& s,
+                                  bool keep_observers = false);
 /// Installs saved ranges and operand-A histograms (a layer named in r.ranges without a histogram
 /// in r.hist_a gets none). Throws EMU-052 for a layer name the model lacks, EMU-053 for a wrong
 /// input count.
@@ -73,8 +78,9 @@ void apply_calibration(torch::nn::Module& root, const CalibrationResult& r);
 /// The histogram pass of calibration, after end_calibration (ranges fixed): every quantized layer
 /// records its operand-A codes over the following forwards, with compensation off.
 void begin_histograms(torch::nn::Module& root);
-/// Ends it: each quantized layer's histogram goes into r.hist_a and onto the layer (hist_a).
-/// FP32 layers and layers no forward reached record none.
+/// Ends it: each quantized layer's histogram goes into r.hist_a and onto the layer (hist_a), except
+/// for layers r.hist_a already holds (noise_aware's approximate layers, end_calibration). FP32
+/// layers and layers no forward reached record none.
 void end_histograms(torch::nn::Module& root, CalibrationResult& r);
 
 }  // namespace axx::emu

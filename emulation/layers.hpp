@@ -110,6 +110,9 @@ class ApproxLayer {
     int64_t m = 0, k = 0, n = 0, count = 0;
   };
   const GemmShape& last_gemm() const { return last_gemm_; }
+  /// The weight as the [N, K] matrix the products use (operand B), or an undefined tensor for
+  /// layers whose B is an activation (matmul) or that do not expose it.
+  virtual at::Tensor weight_2d() const { return {}; }
 
  protected:
   /// Calibration observation, FP32 decision and per-input quantization parameters.
@@ -153,6 +156,7 @@ class ApproxLinearImpl : public torch::nn::Module, public ApproxLayer {
   ApproxLinearImpl(int64_t in_features, int64_t out_features, bool with_bias = true);
   /// x: [..., in_features] → [..., out_features]
   at::Tensor forward(const at::Tensor& x);
+  at::Tensor weight_2d() const override { return weight; }
   at::Tensor weight;  ///< [out, in], initialized like torch::nn::Linear
   at::Tensor bias;    ///< [out] or undefined
 
@@ -166,6 +170,7 @@ class ApproxConv2dImpl : public torch::nn::Module, public ApproxLayer {
   ApproxConv2dImpl(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2> kernel,
                    const Conv2dGeometry& geo = {}, bool with_bias = true);
   at::Tensor forward(const at::Tensor& x);
+  at::Tensor weight_2d() const override { return weight.reshape({weight.size(0), -1}); }
   at::Tensor weight;  ///< [out, in / groups, kh, kw]
   at::Tensor bias;
   Conv2dGeometry geometry;

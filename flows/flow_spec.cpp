@@ -73,9 +73,11 @@ const std::vector<FlowKey>& flow_keys() {
       number("model", "lr", 2e-3, 1e-9, 10, "training peak learning rate"),
       integer("model", "train_limit", 0, 0, 1e9, "training images (0 = all)"),
 
-      str("calibrate", "method", "percentile", "activation range calibration",
-          {"max", "percentile", "mse", "entropy"}),
-      number("calibrate", "percentile", 99.99, 50, 100, "percentile for method = \"percentile\""),
+      str("calibrate", "method", "percentile",
+          "activation range calibration (noise_aware: percentile for exact layers, approximate ones clip "
+          "where quantization plus multiplier error is least)",
+          {"max", "percentile", "mse", "entropy", "noise_aware"}),
+      number("calibrate", "percentile", 99.99, 50, 100, "percentile for method = \"percentile\" or \"noise_aware\""),
       integer("calibrate", "images", 512, 1, 1e7, "training images used for calibration"),
 
       list("sensitivity", "multipliers", "multipliers tried on each layer (empty = every one of the library)"),

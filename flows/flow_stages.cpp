@@ -36,7 +36,7 @@ std::vector<std::string> calibration_args(const StageContext& ctx, const std::st
   const Json& c = ctx.spec().table("calibrate");
   std::vector<std::string> a{"--calibration", c.at("method").get<std::string>(), images_flag,
                              std::to_string(c.at("images").get<int64_t>())};
-  if (c.at("method") == "percentile") a.insert(a.end(), {"--percentile", Json(c.at("percentile")).dump()});
+  if (c.at("method") == "percentile" || c.at("method") == "noise_aware") a.insert(a.end(), {"--percentile", Json(c.at("percentile")).dump()});
   a.insert(a.end(), {"--threads", ctx.threads(), "--device", ctx.device(), seed_flag,
                      std::to_string(ctx.spec().table("flow").at("seed").get<int64_t>())});
   return a;

@@ -21,6 +21,7 @@ struct EmulatorEvaluator::Impl {
   SearchEvalOptions o;
   models::VisionTransformer model{nullptr};
   data::Dataset full, subset;
+  NoiseAwareTable noise_aware;  // method noise_aware: per approximate multiplier and layer
   emu::MultiplierLibrary lib;
   emu::CalibrationSettings cs;
   std::vector<std::pair<std::string, emu::ApproxLayer*>> layers;
@@ -73,8 +74,14 @@ struct EmulatorEvaluator::Impl {
     for (const auto& [name, l] : layers) {
       auto& s = l->state();
       const bool u8 = s.mult && !s.mult->is_signed;
-      s.ranges = u8 ? ranges_u8.at(name) : ranges_s8.at(name);
-      s.hist_a = u8 ? hist_u8.at(name) : hist_s8.at(name);
+      if (s.mult && noise_aware.count(s.mult->name)) {
+        const LayerCalibration& c = noise_aware.at(s.mult->name).at(name);
+        s.ranges = c.ranges;
+        s.hist_a = c.hist_a;
+      } else {
+        s.ranges = u8 ? ranges_u8.at(name) : ranges_s8.at(name);
+        s.hist_a = u8 ? hist_u8.at(name) : hist_s8.at(name);
+      }
     }
     const data::Dataset& d = use_full ? full : subset;
     const Accuracy a = train::evaluate(model, d, o.run.batch_size, use_full ? "full test set" : "", use_full && o.run.progress);
@@ -124,6 +131,10 @@ EmulatorEvaluator::EmulatorEvaluator(const SearchEvalOptions& o) : impl_(std::ma
   const data::Dataset calib = load_calibration_set(o.data, o.calib_images, o.run.seed);
   s.ranges_s8 = s.calibrate_all(true, calib, s.hist_s8);
   s.ranges_u8 = s.calibrate_all(false, calib, s.hist_u8);
+  if (s.cs.method == emu::CalibrationMethod::noise_aware) {
+    s.noise_aware = noise_aware_table(s.model, calib, s.cs, s.compensation, o.library, s.lib, s.lib.names(),
+                                      o.run.batch_size);
+  }
 }
 
 EmulatorEvaluator::~EmulatorEvaluator() = default;

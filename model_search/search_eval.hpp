@@ -7,6 +7,9 @@
 // asymmetric for unsigned: emu::end_calibration). Each configuration therefore gets, per layer,
 // the range calibrated for its multiplier's signedness — exactly what `transaxx eval --config`
 // computes for that config with the same calibration images and method, without recalibrating.
+// With method noise_aware an approximate layer's range (and operand histogram) also depends on
+// its multiplier, but still not on the other layers: computed once per multiplier and layer
+// (train::noise_aware_table), the same again as `transaxx eval --config` computes.
 //
 // Configurations are scored (top-1, fraction in [0, 1]) on a fixed subset of the test set:
 // eval_images images drawn with data_seed, kept in dataset order. Scores are cached by the
@@ -35,7 +38,7 @@ struct SearchEvalOptions {
   data::DatasetSpec data{"fashion-mnist", "", "test", 0, 224};  ///< test set (limit applies)
   int64_t eval_images = 1000;   ///< test images scoring each configuration (0 or ≥ size: all)
   int64_t calib_images = 512;   ///< training images for calibration (load_calibration_set)
-  std::string calibration;      ///< max | percentile | mse | entropy ("" = max)
+  std::string calibration;      ///< max | percentile | mse | entropy | noise_aware ("" = max)
   double percentile = 0;        ///< when > 0, percent in (50, 100]
   std::string library;          ///< multiplier library folder ("" = built-in exact ones only)
   /// Error compensation of every layer: "none" | "mean" ("" = none). The operand histograms are

@@ -146,6 +146,31 @@ void calibrate(const Model& m, const data::Dataset& calib, const emu::Calibratio
   if (!save_path.empty()) emu::save_calibration(save_path, r);
 }
 
+NoiseAwareTable noise_aware_table(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
+                                  emu::Compensation compensation, const std::string& library,
+                                  const emu::MultiplierLibrary& lib, const std::vector<std::string>& multipliers,
+                                  int64_t batch) {
+  check_fits(m.input(), calib);
+  torch::NoGradGuard ng;
+  m->eval();
+  emu::begin_calibration(*m);  // every layer FP32: the observations do not depend on the config
+  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  NoiseAwareTable table;
+  for (const auto& name : multipliers) {
+    if (name == "fp32" || lib.get(name)->is_exact()) continue;
+    emu::ApproxConfig cfg;
+    cfg.library = library;
+    cfg.default_multiplier = name;
+    cfg.compensation = compensation;
+    cfg.calibration = s;
+    emu::apply_config(*m, cfg, lib);
+    emu::end_calibration(*m, s, /*keep_observers=*/true);
+    for (auto& [layer, l] : emu::approximable_layers(*m)) table[name][layer] = {l->state().ranges, l->state().hist_a};
+  }
+  for (auto& [layer, l] : emu::approximable_layers(*m)) l->state().observers.clear();
+  return table;
+}
+
 emu::ApproxConfig quantize_model(const Model& m, const QuantOptions& q, const data::Dataset& calib,
                                  int64_t batch) {
   emu::ApproxConfig cfg;

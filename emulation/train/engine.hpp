@@ -63,6 +63,21 @@ void reset_to_fp32(const Model& m);
 void calibrate(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
                int64_t batch, const std::string& save_path = "");
 
+/// Method noise_aware (emulation/calibrate.hpp) for many configs at once: per approximate
+/// multiplier, per layer, the range of every input and the operand-A histogram the layer gets on
+/// that multiplier — what `calibrate` gives that layer in any config, since both depend only on
+/// the layer's own FP32 input, multiplier, weights and compensation. One FP32 pass over calib.
+/// Layers on exact multipliers take the method's percentile ranges of an ordinary calibration.
+struct LayerCalibration {
+  std::vector<std::pair<double, double>> ranges;
+  std::shared_ptr<const std::array<double, 256>> hist_a;
+};
+using NoiseAwareTable = std::map<std::string, std::map<std::string, LayerCalibration>>;  // mult → layer →
+NoiseAwareTable noise_aware_table(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s,
+                                  emu::Compensation compensation, const std::string& library,
+                                  const emu::MultiplierLibrary& lib, const std::vector<std::string>& multipliers,
+                                  int64_t batch);
+
 /// Linear warm-up then cosine decay: lr at step (0-based) of total.
 double schedule_lr(int64_t step, int64_t total, double peak, double floor, int64_t warmup_steps);
 

@@ -164,6 +164,17 @@ Json run_sensitivity(const SensitivityOptions& o) {
   // One calibration for all rows: ranges are real-valued, so they serve every multiplier
   // (apply_config keeps them).
   calibrate(m, calib, cfg.calibration, e.run.batch_size);
+  std::map<std::string, LayerCalibration> base;  // the exact calibration, per layer
+  for (auto& [name, l] : emu::approximable_layers(*m)) base[name] = {l->state().ranges, l->state().hist_a};
+  const NoiseAwareTable noise_aware =
+      cfg.calibration.method == emu::CalibrationMethod::noise_aware
+          ? noise_aware_table(m, calib, cfg.calibration, cfg.compensation, o.library, lib, mults, e.run.batch_size)
+          : NoiseAwareTable{};
+  emu::apply_config(*m, cfg, lib);  // back from the table's configs, with the exact calibration
+  for (auto& [name, l] : emu::approximable_layers(*m)) {
+    l->state().ranges = base.at(name).ranges;
+    l->state().hist_a = base.at(name).hist_a;
+  }
   if (!split_baselines || mpi::rank() == 1) exact = evaluate(m, test, e.run.batch_size, "exact8", e.run.progress);
   if (split_baselines) {
     const std::vector<std::string> parts =
@@ -220,6 +231,15 @@ Json run_sensitivity(const SensitivityOptions& o) {
         emu::ApproxConfig c = cfg;
         c.layers = {{layers[i], mults[j]}};
         emu::apply_config(*m, c, lib);
+        // noise_aware: the row's layer gets the range and histogram of its multiplier (what
+        // calibrating the row's config gives it); the other layers keep the exact calibration's.
+        for (auto& [name, l] : emu::approximable_layers(*m)) {
+          auto& st = l->state();
+          const auto it = noise_aware.find(mults[j]);
+          const bool row = name == layers[i] && it != noise_aware.end();
+          st.ranges = row ? it->second.at(name).ranges : base.at(name).ranges;
+          st.hist_a = row ? it->second.at(name).hist_a : base.at(name).hist_a;
+        }
         const Accuracy a = evaluate(m, test, e.run.batch_size, "", false);
         return Json{{"top1", a.top1}, {"top5", a.top5}}.dump();
       },

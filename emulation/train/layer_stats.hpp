@@ -47,7 +47,7 @@ struct LayerStatsOptions {
   /// counts (histograms must be false).
   data::DatasetSpec data{"fashion-mnist", "", "test", 0, 224};
   int64_t images = 512;                ///< calibration and statistics images, ≥ 1
-  std::string calibration;             ///< max | percentile | mse | entropy ("" = max)
+  std::string calibration;             ///< max | percentile | mse | entropy | noise_aware ("" = max)
   double percentile = 0;               ///< when > 0, percent in (50, 100]
   bool histograms = true;              ///< false: only names and multiply counts (fast); needs data
   std::string operands_dir;            ///< "" = write no operand files

@@ -30,7 +30,7 @@ struct QuantOptions {
   /// "fp32" (no quantization), "exact8" (every layer the exact 8-bit multiplier), or "config".
   std::string mode = "fp32";
   std::string config;               ///< approximation config JSON (mode "config")
-  std::string calibration = "";     ///< method override: max | percentile | mse | entropy ("" = config's)
+  std::string calibration = "";     ///< method override: max | percentile | mse | entropy | noise_aware ("" = config's)
   double percentile = 0;            ///< override when > 0 (percent, (50, 100])
   int64_t calib_images = 512;       ///< training images (seeded random subset) for calibration
   std::string save_calibration;     ///< when set, the calibrated ranges are written there (JSON)

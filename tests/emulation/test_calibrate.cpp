@@ -1,7 +1,9 @@
-// Activation range calibration: the four methods, histogram growth, JSON round trip, bad input.
+// Activation range calibration: the five methods, histogram growth, JSON round trip, bad input.
 #include "emulation/calibrate.hpp"
 #include "common/json.hpp"
 #include "test_util.hpp"
+
+#include <cmath>
 
 namespace axx::emu {
 namespace {
@@ -92,8 +94,81 @@ TEST(RangeObserver, NanIsAnError) {
   test::expect_error("EMU-030", [&] { o.observe(at::tensor({1.f, NAN})); });
 }
 
+// noise_aware (calibrate.hpp): the clip minimizing quantization plus multiplier error.
+namespace noise {
+
+double value(int code) { return double(int8_t(uint8_t(code))); }
+
+// A signed table a·b + err(a, b).
+template <class Err>
+std::vector<int32_t> table(Err err) {
+  std::vector<int32_t> lut(65536);
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) lut[size_t(a * 256 + b)] = int32_t(value(a) * value(b) + err(a, b));
+  return lut;
+}
+
+// A deterministic hash in [-1, 1): an error with no structure a constant per b can remove.
+double hashed(int a, int b) {
+  uint32_t h = uint32_t(a * 256 + b) * 2654435761u;
+  h ^= h >> 15;
+  h *= 2246822519u;
+  h ^= h >> 13;
+  return double(h % 65536) / 32768.0 - 1.0;
+}
+
+std::array<double, 256> weights_histogram() {  // B codes spread like a trained layer's
+  std::array<double, 256> h{};
+  for (int v = -127; v <= 127; ++v) h[size_t(uint8_t(int8_t(v)))] = std::exp(-std::abs(v) / 30.0);
+  return h;
+}
+
+RangeObserver laplace_activations() {
+  at::manual_seed(11);
+  RangeObserver o;
+  const at::Tensor u = at::rand({200000}) - 0.5;
+  o.observe(-at::sign(u) * at::log1p(-2 * at::abs(u)));  // Laplace(0, 1): a heavy tail to clip
+  return o;
+}
+
+}  // namespace noise
+
+TEST(RangeObserver, NoiseAwareWithAnExactTableIsMse) {
+  const RangeObserver o = noise::laplace_activations();
+  const auto exact = noise::table([](int, int) { return 0.0; });
+  EXPECT_EQ(o.noise_aware_range(exact.data(), true, noise::weights_histogram(), 0, false),
+            o.range(method(CalibrationMethod::mse), true));
+  // As a method, noise_aware is the percentile (its approximate layers: end_calibration).
+  EXPECT_EQ(o.range(method(CalibrationMethod::noise_aware, 99.9), true),
+            o.range(method(CalibrationMethod::percentile, 99.9), true));
+}
+
+TEST(RangeObserver, NoiseAwareClipsTighterTheNoisierTheMultiplier) {
+  const RangeObserver o = noise::laplace_activations();
+  double previous = o.range(method(CalibrationMethod::mse), true).second;
+  for (double amplitude : {20.0, 200.0, 2000.0}) {
+    const auto lut = noise::table([&](int a, int b) { return amplitude * noise::hashed(a, b); });
+    const auto r = o.noise_aware_range(lut.data(), true, noise::weights_histogram(), 0, true);
+    EXPECT_EQ(r.first, -r.second);
+    EXPECT_LE(r.second, previous) << amplitude;
+    previous = r.second;
+  }
+  EXPECT_LT(previous, 0.6 * o.range(method(CalibrationMethod::mse), true).second);
+  EXPECT_GT(previous, 0.0);
+}
+
+TEST(RangeObserver, NoiseAwareCountsOnlyTheErrorCompensationLeaves) {
+  // An error that is a constant per B code: "mean" compensation removes all of it.
+  const RangeObserver o = noise::laplace_activations();
+  const auto lut = noise::table([](int, int b) { return 500.0 * noise::hashed(0, b); });
+  const auto mse = o.range(method(CalibrationMethod::mse), true);
+  EXPECT_EQ(o.noise_aware_range(lut.data(), true, noise::weights_histogram(), 0, true), mse);
+  EXPECT_LT(o.noise_aware_range(lut.data(), true, noise::weights_histogram(), 0, false).second, mse.second);
+}
+
 TEST(Calibration, MethodNamesAndBadPercentile) {
   EXPECT_EQ(parse_calibration_method("entropy"), CalibrationMethod::entropy);
+  EXPECT_EQ(parse_calibration_method("noise_aware"), CalibrationMethod::noise_aware);
   const auto msg = test::expect_error("EMU-041", [] { parse_calibration_method("kl"); });
   EXPECT_NE(msg.find("percentile"), std::string::npos);
   RangeObserver o;

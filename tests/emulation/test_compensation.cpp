@@ -359,11 +359,11 @@ class CompensationModel : public ::testing::Test {
     cfg.compensation = c;
     return cfg;
   }
-  CalibrationResult calibrate(Toy& net, const ApproxConfig& cfg) {
+  CalibrationResult calibrate(Toy& net, const ApproxConfig& cfg, const CalibrationSettings& cs = {}) {
     apply_config(*net, cfg, lib_);
     begin_calibration(*net);
     for (int i = 0; i < 3; ++i) net->forward(at::randn({2, 8, 16}));
-    CalibrationResult r = end_calibration(*net, CalibrationSettings{});
+    CalibrationResult r = end_calibration(*net, cs);
     begin_histograms(*net);
     for (int i = 0; i < 3; ++i) net->forward(at::randn({2, 8, 16}));
     end_histograms(*net, r);
@@ -402,6 +402,31 @@ TEST_F(CompensationModel, SavedAndReloadedCalibrationGivesIdenticalOutputs) {
   apply_config(*other, per_layer, lib_);
   EXPECT_EQ(approximable_layers(*other).at("mm")->state().compensation, Compensation::mean);
   EXPECT_EQ(approximable_layers(*other).at("fc")->state().compensation, Compensation::none);
+}
+
+// Method noise_aware (calibrate.hpp): layers on exact multipliers get the percentile's ranges;
+// an approximate layer's operand A is clipped tighter, its operand B (a matmul's) is not.
+TEST_F(CompensationModel, NoiseAwareCalibrationClipsOnlyTheApproximateOperands) {
+  at::NoGradGuard ng;
+  const CalibrationSettings percentile{CalibrationMethod::percentile, 99.99};
+  const CalibrationSettings noise_aware{CalibrationMethod::noise_aware, 99.99};
+  auto ranges = [&](const ApproxConfig& cfg, const CalibrationSettings& cs) {
+    at::manual_seed(6);
+    Toy net;
+    return calibrate(net, cfg, cs).ranges;
+  };
+  ApproxConfig exact = config(Compensation::mean);
+  exact.default_multiplier = "exact";
+  exact.layers.clear();
+  EXPECT_EQ(ranges(exact, noise_aware), ranges(exact, percentile));
+  const auto base = ranges(config(Compensation::mean), percentile);
+  const auto tight = ranges(config(Compensation::mean), noise_aware);
+  for (const char* layer : {"fc", "mm"}) {
+    EXPECT_GT(tight.at(layer)[0].second, 0) << layer;
+    EXPECT_LT(tight.at(layer)[0].second, base.at(layer)[0].second) << layer;
+    EXPECT_LE(tight.at(layer)[0].first, 0) << layer;
+  }
+  EXPECT_EQ(tight.at("mm")[1], base.at("mm")[1]);
 }
 
 TEST_F(CompensationModel, OldCalibrationFilesLoadAndMeanWithoutHistogramIsAClearError) {

@@ -82,6 +82,21 @@ class SearchEval : public ::testing::Test {
     so.run.progress = false;
     return so;
   }
+
+  /// What `transaxx eval --config` computes for `layers` (written to dir/cfg.json) on the
+  /// evaluator's images and calibration images.
+  static train::EvalOptions eval_config(const fs::path& dir, const std::map<std::string, std::string>& layers) {
+    write_json_atomic(dir / "cfg.json",
+                      Json{{"version", 1}, {"library", lib_.string()}, {"default", "exact"}, {"layers", layers}});
+    train::EvalOptions e;
+    e.model = kModel;
+    e.data.limit = 160;
+    e.quant.mode = "config";
+    e.quant.config = (dir / "cfg.json").string();
+    e.quant.calib_images = 64;
+    e.run.progress = false;
+    return e;
+  }
 };
 
 // A config with signed and unsigned approximate multipliers, the rest exact.
@@ -158,15 +173,7 @@ TEST_F(SearchEval, EvaluatorAccuracyEqualsEvalCommandOnTheSameImages) {
   EXPECT_EQ(ev.emulations(), runs);
 
   // What `transaxx eval --config` computes (it calibrates this very config).
-  Json cfg{{"version", 1}, {"library", lib_.string()}, {"default", "exact"}, {"layers", cfg_layers}};
-  write_json_atomic(dir / "cfg.json", cfg);
-  train::EvalOptions e;
-  e.model = kModel;
-  e.data.limit = 160;
-  e.quant.mode = "config";
-  e.quant.config = (dir / "cfg.json").string();
-  e.quant.calib_images = 64;
-  e.run.progress = false;
+  train::EvalOptions e = eval_config(dir, cfg_layers);
   const Json r = train::evaluate_model(e);
   EXPECT_EQ(r["top1"].get<double>(), a);
   e.quant.mode = "exact8";
@@ -177,6 +184,74 @@ TEST_F(SearchEval, EvaluatorAccuracyEqualsEvalCommandOnTheSameImages) {
     FAIL() << "expected MSR-005";
   } catch (const Error& err) {
     EXPECT_EQ(err.code(), "MSR-005");
+  }
+}
+
+// Method noise_aware: an approximate layer's range depends on its multiplier, so the evaluator
+// calibrates every configuration; still what `transaxx eval --config` computes, and the ranges of
+// the approximate layers are tighter than the percentile's while the exact layers keep them.
+TEST_F(SearchEval, NoiseAwareEvaluatorEqualsEvalCommandAndClipsTheApproximateLayers) {
+  const fs::path dir = fresh_dir("axx_search_eval_noise");
+  train::SearchEvalOptions so = eval_options(160, 0);
+  so.calibration = "noise_aware";
+  so.percentile = 99.99;
+  so.compensation = "mean";
+  train::EmulatorEvaluator ev(so);
+  const auto cfg_layers = mixed_config();
+  const double a = ev.accuracy(cfg_layers, false);
+  const double exact = ev.accuracy({}, false);
+  EXPECT_EQ(ev.accuracy(cfg_layers, false), a);  // cached
+
+  train::EvalOptions e = eval_config(dir, cfg_layers);
+  e.quant.calibration = "noise_aware";
+  e.quant.percentile = 99.99;
+  e.quant.compensation = "mean";
+  e.quant.save_calibration = (dir / "noise.json").string();
+  EXPECT_EQ(train::evaluate_model(e)["top1"].get<double>(), a);
+  e.quant.save_calibration.clear();
+  e.quant.mode = "exact8";
+  EXPECT_EQ(train::evaluate_model(e)["top1"].get<double>(), exact);
+  e.quant.mode = "config";
+  e.quant.calibration = "percentile";
+  e.quant.save_calibration = (dir / "percentile.json").string();
+  train::evaluate_model(e);
+  const Json noise = read_json_file(dir / "noise.json").at("layers");
+  const Json pct = read_json_file(dir / "percentile.json").at("layers");
+  for (const auto& [layer, ranges] : pct.items()) {
+    auto width = [](const Json& r) { return r[0].at("max").get<double>() - r[0].at("min").get<double>(); };
+    if (cfg_layers.count(layer)) {
+      EXPECT_LT(width(noise.at(layer)), width(ranges)) << layer;
+    } else {
+      EXPECT_EQ(noise.at(layer), ranges) << layer;
+    }
+  }
+}
+
+// The sensitivity table under noise_aware: each row is what `eval --config` gives the config of
+// that one layer on that multiplier (the layer's own range and histogram for its multiplier).
+TEST_F(SearchEval, NoiseAwareSensitivityRowsEqualEvalOfTheSingleLayerConfigs) {
+  const fs::path dir = fresh_dir("axx_search_eval_noise_sens");
+  train::SensitivityOptions so;
+  so.eval.model = kModel;
+  so.eval.data.limit = 160;
+  so.eval.quant.calib_images = 64;
+  so.eval.quant.calibration = "noise_aware";
+  so.eval.quant.percentile = 99.99;
+  so.eval.quant.compensation = "mean";
+  so.eval.run.progress = false;
+  so.library = lib_.string();
+  so.multipliers = {"bam_s8_v6", "drum_u8_k4"};
+  so.layers = {"blocks.1.mlp.fc2", "blocks.2.attn.av"};
+  so.out_dir = (dir / "sens").string();
+  const Json r = train::run_sensitivity(so);
+  ASSERT_EQ(r.at("rows").size(), 4u);
+  for (const auto& row : r.at("rows")) {
+    const std::string layer = row.at("layer"), mult = row.at("multiplier");
+    train::EvalOptions e = eval_config(dir, {{layer, mult}});
+    e.quant = so.eval.quant;
+    e.quant.mode = "config";
+    e.quant.config = (dir / "cfg.json").string();
+    EXPECT_EQ(train::evaluate_model(e)["top1"].get<double>(), row.at("top1").get<double>()) << layer << " " << mult;
   }
 }
 
