@@ -110,6 +110,11 @@ const std::vector<FlowKey>& flow_keys() {
       str("finetune", "compensation", "search",
           "error compensation while fine-tuning: search (as [search] compensation), none or mean",
           {"search", "none", "mean"}),
+      str("finetune", "calibration", "calibrate",
+          "calibration of the fine-tuned points (their accuracy before fine-tuning is measured again with it): "
+          "calibrate (as [calibrate] method) or noise_aware (approximate layers clipped for their error; needs "
+          "[calibrate] method = \"percentile\" or \"noise_aware\")",
+          {"calibrate", "noise_aware"}),
 
       integer("hwgen", "rows", 8, 1, 256, "PE rows of the systolic array"),
       integer("hwgen", "cols", 8, 1, 256, "PE columns"),
@@ -294,6 +299,15 @@ FlowSpec parse_flow(const std::string& text, const std::string& origin, const fs
     throw UsageError("FLOW-016", fmt::format("{}: [model] train = true needs preset = \"vit_fmnist\" (or another "
                                              "preset that `transaxx train` offers)",
                                              origin));
+  }
+  const std::string cal = spec.settings["calibrate"]["method"].get<std::string>();
+  if (spec.settings["finetune"]["calibration"] == "noise_aware" && cal != "percentile" && cal != "noise_aware") {
+    // noise_aware calibrates exact layers by the percentile: exact 8-bit, the reference of the
+    // fine-tuned points, must be calibrated the same way.
+    throw UsageError("FLOW-024", fmt::format("{}: [finetune] calibration = \"noise_aware\" needs [calibrate] method = "
+                                             "\"percentile\" or \"noise_aware\" (exact 8-bit, the reference, is "
+                                             "calibrated by the percentile), not \"{}\"",
+                                             origin, cal));
   }
   for (const auto& c : spec.settings["search"]["compare"]) {
     static const std::vector<std::string> algos = {"mcts", "nsga2", "random", "greedy"};

@@ -57,7 +57,8 @@ struct FlowSpec {
 /// FLOW-002 / FLOW-008 (unknown key / table, with its line and the valid names), FLOW-003 (a
 /// value of the wrong type, with its line and what is expected), FLOW-030 (a number outside the
 /// key's range in flow_keys(), naming the line, key, value and range), FLOW-011 (no
-/// such file), FLOW-013..017 (flow name, [model] file/train/preset, [search] compare), IO-*
+/// such file), FLOW-013..017 (flow name, [model] file/train/preset, [search] compare), FLOW-024
+/// ([finetune] calibration noise_aware with a [calibrate] method other than percentile), IO-*
 /// when unreadable.
 FlowSpec load_flow(const std::filesystem::path& path);
 /// Same from text (`origin` names it in messages; paths are resolved against `base_dir`).

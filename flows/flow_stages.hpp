@@ -45,7 +45,9 @@ std::vector<std::string> calibration_args(const StageContext& ctx, const std::st
 /// after it), cheapest first, with the cheapest point already within max_drop kept as the last
 /// pick (the safe design), up to count. A window below max_drop counts as max_drop. With two
 /// free picks or more (count ≥ 3 when a safe point exists), one of them is the cheapest uniform
-/// configuration ("algo": "uniform") in the window. Uniform configurations the front dominates
+/// configuration ("algo": "uniform") in the window. The other free picks ladder down the window:
+/// with m of them, pick j is the cheapest point within window·(m − j)/m (the next cheapest when
+/// that rung offers nothing new). Uniform configurations the front dominates
 /// may be in the list, marked "dominated": true; only the uniform pick takes them.
 std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, double window,
                                 size_t count);

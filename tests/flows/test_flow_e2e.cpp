@@ -2,6 +2,7 @@
 // micro ViT trained for a few steps on Fashion-MNIST, a small search, a 2×3 array): every stage
 // runs for real, the artefacts hold what they must, a rerun skips everything, and a flow killed
 // in the middle of the search resumes to the same front.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -200,6 +201,35 @@ TEST_F(FlowE2E, AFlowKilledDuringFineTuningKeepsThePointsItFinished) {
   EXPECT_TRUE(again.at("commands").at(0).value("reused", false));
   EXPECT_EQ(fs::last_write_time(model), written);  // not fine-tuned again
   EXPECT_EQ(again.at("outputs"), finished.at("outputs"));
+}
+
+// [finetune] calibration = "noise_aware": the points that could make the headline are measured
+// again with it, and the fine-tuning measures the same accuracy before it starts.
+TEST(FlowE2ENoiseAware, FineTunedPointsAreMeasuredAndFineTunedWithTheirCalibration) {
+  const fs::path runs = test::temp_dir("flow-e2e-noise");
+  const auto r = test::run_cli({"flow", "run", test::data("flows/tiny_noise.toml").string(), "--runs", runs.string(),
+                                "--to", "finetune", "--no-progress", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const fs::path ft = runs / "tiny_noise" / "finetune";
+  const Json st = read_json_file(ft / "stage.json");
+  const Json& points = st.at("outputs").at("points");
+  ASSERT_FALSE(points.empty());
+  for (const auto& p : points) {
+    EXPECT_EQ(p.at("calibration"), "noise_aware");
+    const fs::path again = ft / "remeasured" / fmt::format("point_{}.json", p.at("front_index").get<int64_t>());
+    ASSERT_TRUE(fs::exists(again)) << again;
+    EXPECT_EQ(p.at("test_accuracy"), read_json_file(again).at("top1"));
+    EXPECT_EQ(p.at("before_top1"), p.at("test_accuracy"));  // same calibration, same images
+    EXPECT_TRUE(p.at("flow_calibration_accuracy").is_number());
+  }
+  bool noise_aware_finetune = false;
+  for (const auto& c : st.at("commands")) {
+    const std::string cmd = c.at("command");
+    if (cmd.find(" finetune ") != std::string::npos)
+      noise_aware_finetune = cmd.find("--calibration noise_aware") != std::string::npos;
+  }
+  EXPECT_TRUE(noise_aware_finetune);
+  fs::remove_all(runs);
 }
 
 TEST_F(FlowE2E, MalformedFlowFileIsAUsageErrorNamingTheLine) {

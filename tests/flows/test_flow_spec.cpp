@@ -135,6 +135,19 @@ TEST(FlowFinetune, GradientKeyDefaultsToSteAndLeavesTheStageHashAsBefore) {
   EXPECT_NE(msg.find("did you mean 'lut'"), std::string::npos) << msg;
 }
 
+TEST(FlowFinetune, CalibrationKeyDefaultsToTheFlowsAndNoiseAwareNeedsThePercentile) {
+  const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
+  EXPECT_EQ(s.table("finetune").at("calibration"), "calibrate");
+  EXPECT_FALSE(finetune_stage().inputs(s).at("finetune").contains("calibration"));  // the inputs of old runs
+  const std::string noise = "[calibrate]\nmethod = \"percentile\"\n[finetune]\ncalibration = \"noise_aware\"\n";
+  const FlowSpec n = parse_flow(std::string(kMinimal) + noise, "/base/f.toml", "/base");
+  EXPECT_EQ(finetune_stage().inputs(n).at("finetune").at("calibration"), "noise_aware");
+  auto [code, msg] = parse_error(std::string(kMinimal) + "[calibrate]\nmethod = \"mse\"\n[finetune]\ncalibration = \"noise_aware\"\n");
+  EXPECT_EQ(code, "FLOW-024");
+  EXPECT_NE(msg.find("[calibrate] method"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"mse\""), std::string::npos) << msg;
+}
+
 TEST(FlowSearch, MaxCandidatesDefaultLeavesTheStageHashAsBefore) {
   const FlowSpec s = parse_flow(kMinimal, "/base/f.toml", "/base");
   EXPECT_EQ(s.table("search").at("max_candidates"), 6);
@@ -200,7 +213,8 @@ TEST(FlowFinetune, ChoosesTheCheapestInTheWindowAndTheSafePointNeverBelowTheWind
   };
   // Window 3 pt, max_drop 1 pt: the cheapest in the window (2), then the safe one (5, the first ≥ 0.87).
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 2)), (std::vector<int>{2, 5}));
-  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 3)), (std::vector<int>{2, 3, 5}));
+  // Two free picks ladder down the window: the cheapest within 3 pt (2), within 1.5 pt (4).
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 3)), (std::vector<int>{2, 4, 5}));
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.015, 0.03, 2)), (std::vector<int>{2, 4}));
   EXPECT_EQ(idx(choose_points(front, 0.88, 0.01, 0.03, 1)), (std::vector<int>{5}));  // one pick: the safe one
   // The window is at least max_drop; a cheapest in-window point that is also safe is the only
@@ -248,6 +262,33 @@ TEST(FlowFinetune, OneFreePickGoesToTheCheapestUniformConfigurationInTheWindow) 
   // The uniform point below the window (0) is never picked.
   for (size_t n : {1, 2, 3, 6})
     for (const auto& p : choose_points(front, 0.88, 0.01, 0.03, n)) EXPECT_NE(p["index"].get<int>(), 0);
+}
+
+TEST(FlowFinetune, MixedPicksLadderDownTheWindow) {
+  auto pt = [](int i, double p, double a, const char* algo) {
+    return Json{{"index", i}, {"power_rel", p}, {"test_accuracy", a}, {"algo", algo}};
+  };
+  // As in the demo with noise_aware picks: the cheapest points sit near the bottom of the window.
+  const std::vector<Json> front = {pt(0, 0.24, 0.847, "greedy"), pt(1, 0.26, 0.850, "greedy"),
+                                   pt(2, 0.29, 0.862, "greedy"), pt(3, 0.30, 0.869, "mcts"),
+                                   pt(4, 0.33, 0.867, "uniform"), pt(5, 0.38, 0.878, "mcts"), pt(6, 1.0, 0.88, "mcts")};
+  auto idx = [](const std::vector<Json>& v) {
+    std::vector<int> out;
+    for (const auto& p : v) out.push_back(p["index"].get<int>());
+    return out;
+  };
+  // Four picks: the uniform one (4), the cheapest within 4 pt (0), the cheapest within 2 pt (2,
+  // not the next cheapest 1), the safe one (5).
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 4)), (std::vector<int>{0, 2, 4, 5}));
+  // Five: rungs at 4, 2.67 and 1.33 pt: 0, 2 (0.862 ≥ 0.8533), 3 (0.869 ≥ 0.8667).
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 5)), (std::vector<int>{0, 2, 3, 4, 5}));
+  // One mixed pick: the cheapest in the window, as before.
+  EXPECT_EQ(idx(choose_points(front, 0.88, 0.005, 0.04, 3)), (std::vector<int>{0, 4, 5}));
+  // A rung with nothing new takes the next cheapest: rung 2 pt wants 2 but it is gone.
+  std::vector<Json> no2 = front;
+  no2.erase(no2.begin() + 2);
+  no2[2]["test_accuracy"] = 0.855;  // 3 now below the 2-pt rung too
+  EXPECT_EQ(idx(choose_points(no2, 0.88, 0.005, 0.04, 4)), (std::vector<int>{0, 1, 4, 5}));
 }
 
 TEST(FlowFinetune, AUniformConfigurationTheFrontDominatesOnlyTakesTheUniformPick) {
