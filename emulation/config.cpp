@@ -195,8 +195,7 @@ std::pair<double, double> noise_aware_range(ApproxLayer& layer, const std::vecto
   } else {
     return ranges[0];  // B unknown (an imported layer without a weight): the base range
   }
-  const at::Tensor lut = s.mult->lut_tensor().contiguous();
-  return s.observers[0].noise_aware_range(lut.data_ptr<int32_t>(), is_signed, hist_b, zero_point_b,
+  return s.observers[0].noise_aware_range(s.mult->table->lut(), is_signed, hist_b, zero_point_b,
                                           s.compensation == Compensation::mean, what);
 }
 

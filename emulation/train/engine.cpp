@@ -114,6 +114,23 @@ data::Dataset load_calibration_set(const data::DatasetSpec& test_spec, int64_t n
   return data::random_subset(d, n, seed + 7919);
 }
 
+namespace {
+
+/// The model in evaluation mode over every calibration image (inference only).
+void forward_all(const Model& m, const data::Dataset& calib, int64_t batch) {
+  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+}
+
+/// The calibration observation pass: every approximable layer records its FP32 operands.
+void observe(const Model& m, const data::Dataset& calib, int64_t batch) {
+  check_fits(m.input(), calib);
+  m->eval();
+  emu::begin_calibration(*m);
+  forward_all(m, calib, batch);
+}
+
+}  // namespace
+
 void reset_to_fp32(const Model& m) {
   emu::ApproxConfig c;
   c.default_multiplier = "fp32";
@@ -123,11 +140,8 @@ void reset_to_fp32(const Model& m) {
 
 void calibrate(const Model& m, const data::Dataset& calib, const emu::CalibrationSettings& s, int64_t batch,
                const std::string& save_path) {
-  check_fits(m.input(), calib);
   torch::NoGradGuard ng;
-  m->eval();
-  emu::begin_calibration(*m);
-  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  observe(m, calib, batch);
   emu::CalibrationResult r = emu::end_calibration(*m, s);
   // Second pass, ranges fixed: the operand-A code histograms ("mean" compensation), with every
   // layer on the exact multiplier of its signedness (same codes and ranges): the histograms of
@@ -140,7 +154,7 @@ void calibrate(const Model& m, const data::Dataset& calib, const emu::Calibratio
     if (s.mult) s.mult = emu::make_exact_multiplier(s.mult->is_signed);
   }
   emu::begin_histograms(*m);
-  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  forward_all(m, calib, batch);
   emu::end_histograms(*m, r);
   for (auto& [name, l] : emu::approximable_layers(*m)) l->state().mult = configured.at(name);
   if (!save_path.empty()) emu::save_calibration(save_path, r);
@@ -150,11 +164,8 @@ NoiseAwareTable noise_aware_table(const Model& m, const data::Dataset& calib, co
                                   emu::Compensation compensation, const std::string& library,
                                   const emu::MultiplierLibrary& lib, const std::vector<std::string>& multipliers,
                                   int64_t batch) {
-  check_fits(m.input(), calib);
   torch::NoGradGuard ng;
-  m->eval();
-  emu::begin_calibration(*m);  // every layer FP32: the observations do not depend on the config
-  for (int64_t b = 0; b < calib.size(); b += batch) m.forward(calib.images.narrow(0, b, std::min(batch, calib.size() - b)));
+  observe(m, calib, batch);  // every layer FP32: the observations do not depend on the config
   NoiseAwareTable table;
   for (const auto& name : multipliers) {
     if (name == "fp32" || lib.get(name)->is_exact()) continue;
