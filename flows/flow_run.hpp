@@ -63,6 +63,10 @@ class StageContext {
   void set_resuming(bool r) { resuming_ = r; }
   /// Where run_once() says that a step is reused (the flow's progress display).
   void set_message_sink(std::function<void(const std::string&)> f) { on_message_ = std::move(f); }
+  /// A progress line for the user (the message sink; nothing without one).
+  void message(const std::string& line) const {
+    if (on_message_) on_message_(line);
+  }
   /// The command records (for stage.json).
   const Json& commands() const { return commands_; }
 

@@ -97,10 +97,13 @@ const std::vector<FlowKey>& flow_keys() {
           {"none", "mean"}),
 
       integer("finetune", "points", 2, 0, 100,
-              "front points fine-tuned: the cheapest within window, and the cheapest already within max_drop"),
+              "most front points fine-tuned, one at a time: each the cheapest predicted to land within max_drop after "
+              "fine-tuning (its top-1 before plus what fine-tuning won back on the points before it); fewer when no "
+              "cheaper point is predicted to land"),
       number("finetune", "max_drop", 0.01, 0, 1, "accuracy drop allowed against exact 8-bit (fraction)"),
       number("finetune", "window", 0.03, 0, 1,
-             "drop against exact 8-bit before fine-tuning of the points worth fine-tuning (fraction; at least max_drop)"),
+             "drop against exact 8-bit before fine-tuning of the points worth fine-tuning (fraction; at least "
+             "max_drop); before any point is fine-tuned, fine-tuning is expected to win back (window - max_drop)/2"),
       integer("finetune", "steps", 300, 1, 1e9, "optimizer steps of approximation-aware fine-tuning"),
       str("finetune", "gradient", "ste",
           "backward of the approximate products: ste (straight-through) or lut (the table's finite differences)",

@@ -38,19 +38,24 @@ std::vector<std::string> model_args(const StageContext& ctx);
 /// calibrates on the same images.
 std::vector<std::string> calibration_args(const StageContext& ctx, const std::string& images_flag = "--calib-images",
                                          const std::string& seed_flag = "--data-seed");
-/// The finetune stage's choice among front points (power ascending, each with "index",
-/// "power_rel", "test_accuracy"), never the all-exact point and never a point below the window:
-/// the cheapest points within `window` of exact8 before fine-tuning (fine-tuning is expected to
-/// win back up to window − max_drop: these are the points predicted to land within max_drop
-/// after it), cheapest first, with the cheapest point already within max_drop kept as the last
-/// pick (the safe design), up to count. A window below max_drop counts as max_drop. With two
-/// free picks or more (count ≥ 3 when a safe point exists), one of them is the cheapest uniform
-/// configuration ("algo": "uniform") in the window. The other free picks ladder down the window:
-/// with m of them, pick j is the cheapest point within window·(m − j)/m (the next cheapest when
-/// that rung offers nothing new). Uniform configurations the front dominates
-/// may be in the list, marked "dominated": true; only the uniform pick takes them.
-std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, double window,
-                                size_t count);
+/// The cheapest point of `front` (power ascending, each with "power_rel" and "test_accuracy")
+/// measured at `floor` or above, never the all-exact one; null when there is none.
+const Json* cheapest_within(const std::vector<Json>& front, double floor);
+/// What fine-tuning is expected to win back (fraction of top-1) on a point that starts below
+/// max_drop: the mean of after − before over the `done` points that started there ("before_top1",
+/// "after_top1"), with (window − max_drop)/2 as a prior worth one point; never negative. A
+/// window below max_drop counts as max_drop.
+double expected_recovery(const std::vector<Json>& done, double exact8, double max_drop, double window);
+/// The finetune stage's next pick among front points (power ascending, each with "index",
+/// "power_rel", "test_accuracy"), given the points fine-tuned so far (`done`: "front_index",
+/// "power_rel", "before_top1", "after_top1"): the cheapest point predicted to land within
+/// max_drop of exact8 after fine-tuning (test_accuracy + expected_recovery), with
+/// "predicted_top1" added; null when none is left. Never the all-exact point, a point below the
+/// window, one already tried, a uniform configuration the front dominates ("dominated": true),
+/// a point no more accurate than one that missed, or one costlier than a point that landed
+/// (before any did: than the cheapest point already within max_drop, the safe design).
+Json next_pick(const std::vector<Json>& front, double exact8, double max_drop, double window,
+               const std::vector<Json>& done);
 /// The flow's result in one line (energy saved, top-1 before and after fine-tuning, exact 8-bit),
 /// from a finetune/report "headline" object; "" when it is null.
 std::string headline_line(const Json& headline);

@@ -1,12 +1,16 @@
 // Flow stage "finetune": approximation-aware retraining (`transaxx finetune`, straight-through
-// estimator, or LUT gradients with [finetune] gradient = "lut") of the chosen front points: the
-// cheapest ones within [finetune] window of exact 8-bit before fine-tuning (those fine-tuning is
-// expected to bring within max_drop), and the cheapest one already within max_drop; never a point
-// below the window. With [finetune] calibration other than the flow's (noise_aware), the points that could
-// make the headline are measured again with it first. Points come from the combined front of the search, its baselines and the
-// uniform configurations (one multiplier on every layer; all measured the same way). The headline
-// is the cheapest fine-tuned point measured within max_drop after fine-tuning. A flow killed
-// during this stage keeps the points it finished (StageContext::run_once).
+// estimator, or LUT gradients with [finetune] gradient = "lut") of front points picked one at a
+// time: each is the cheapest point predicted to land within max_drop of exact 8-bit after
+// fine-tuning, its accuracy before plus what fine-tuning is expected to win back (a prior of half
+// the [finetune] window's span, then the mean of what the points fine-tuned so far won back);
+// cheaper than any point that landed, more accurate than any that missed, never below the window
+// (next_pick). Up to [finetune] points fine-tunings; the stage stops when no point is predicted
+// to improve the headline. With [finetune] calibration other than the flow's (noise_aware), the
+// points that could make the headline are measured again with it first. Points come from the
+// combined front of the search, its baselines and the uniform configurations (one multiplier on
+// every layer; all measured the same way). The headline is the cheapest fine-tuned point measured
+// within max_drop after fine-tuning. A flow killed during this stage keeps the points it finished
+// (StageContext::run_once) and picks the same ones again.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -51,8 +55,8 @@ std::vector<Json> front_points(const Json& search) {
     const double pa = a["power_rel"].get<double>(), pb = b["power_rel"].get<double>();
     return pa != pb ? pa < pb : a["test_accuracy"].get<double>() > b["test_accuracy"].get<double>();
   });
-  // Uniform configurations the front dominates stay in the list, marked: fine-tuning wins back
-  // more on them than on mixed points of similar accuracy, so they may take the uniform pick.
+  // Uniform configurations the front dominates stay in the list, marked (the report lists them;
+  // they are never fine-tuned).
   std::vector<Json> front;
   double best = -1;
   for (auto& p : all) {
@@ -78,114 +82,103 @@ std::vector<std::string> finetune_calibration_args(const StageContext& ctx, cons
   return a;
 }
 
+/// `transaxx VERB` on one front point, as the flow measures it: the model, the data, the
+/// calibration `method`, the flow's test images, the point's configuration and the compensation.
+std::vector<std::string> point_command(const StageContext& ctx, const std::string& verb, const std::string& method,
+                                       const std::string& config, const std::string& compensation) {
+  std::vector<std::string> args{verb};
+  for (const auto& a : model_args(ctx)) args.push_back(a);
+  for (const auto& a : data_args(ctx.spec())) args.push_back(a);
+  for (const auto& a : finetune_calibration_args(ctx, method)) args.push_back(a);
+  args.insert(args.end(), {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()),
+                           "--config", config, "--compensation", compensation});
+  return args;
+}
+
 /// [finetune] calibration other than the flow's: the accuracy of the front points that could make
 /// the headline (those no costlier than the cheapest within max_drop) is measured again with it,
 /// on the same images, so the window and the "before" of each pick use the calibration the points
 /// are fine-tuned and measured with. The earlier accuracy is kept as "flow_calibration_accuracy".
 void remeasure(StageContext& ctx, std::vector<Json>& front, double exact8, double max_drop, const std::string& method,
                const std::string& compensation) {
-  double cap = 1.0;
-  for (const auto& p : front) {
-    if (p.at("test_accuracy").get<double>() >= exact8 - max_drop) {
-      cap = p.at("power_rel").get<double>();
-      break;
-    }
-  }
+  const Json* safe = cheapest_within(front, exact8 - max_drop);
+  const double cap = safe ? safe->at("power_rel").get<double>() : 1.0;
   const fs::path dir = ctx.dir() / "remeasured";
   fs::create_directories(dir);
   for (auto& p : front) {
     if (p.at("power_rel").get<double>() > cap) continue;
-    std::vector<std::string> args{"eval"};
-    for (const auto& a : model_args(ctx)) args.push_back(a);
-    for (const auto& a : data_args(ctx.spec())) args.push_back(a);
-    for (const auto& a : finetune_calibration_args(ctx, method)) args.push_back(a);
     const fs::path result = dir / fmt::format("point_{}.json", p.at("index").get<int64_t>());
-    args.insert(args.end(), {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()),
-                             "--config", p.at("config").get<std::string>(), "--compensation", compensation,
-                             "--result", result.string()});
+    std::vector<std::string> args = point_command(ctx, "eval", method, p.at("config").get<std::string>(), compensation);
+    args.insert(args.end(), {"--result", result.string()});
     ctx.run(fmt::format("remeasure-point{}", p.at("index").get<int64_t>()), args);
     p["flow_calibration_accuracy"] = p.at("test_accuracy");
     p["test_accuracy"] = read_json_file(result).at("top1");
+  }
+  // Which points the others dominate, on the new accuracies.
+  double best = -1;
+  for (auto& p : front) {
+    if (p.at("power_rel").get<double>() > cap) break;
+    const double acc = p.at("test_accuracy").get<double>();
+    p["dominated"] = acc <= best;
+    best = std::max(best, acc);
   }
 }
 
 }  // namespace
 
-std::vector<Json> choose_points(const std::vector<Json>& front, double exact8, double max_drop, double window,
-                                size_t count) {
+const Json* cheapest_within(const std::vector<Json>& front, double floor) {
+  for (const auto& p : front)
+    if (p.at("power_rel").get<double>() < 1.0 - 1e-9 && p.at("test_accuracy").get<double>() >= floor - 1e-12)
+      return &p;
+  return nullptr;
+}
+
+double expected_recovery(const std::vector<Json>& done, double exact8, double max_drop, double window) {
   window = std::max(window, max_drop);
-  std::vector<Json> in_window;
-  const Json* safe = nullptr;
+  const double line = exact8 - max_drop;
+  double sum = 0.5 * (window - max_drop);  // the prior, weighing as one fine-tuned point
+  int n = 1;
+  for (const auto& d : done) {
+    const double before = d.at("before_top1").get<double>();
+    if (before >= line) continue;  // started within max_drop: how much more it could win is not seen
+    sum += d.at("after_top1").get<double>() - before;
+    ++n;
+  }
+  return std::max(0.0, sum / n);
+}
+
+Json next_pick(const std::vector<Json>& front, double exact8, double max_drop, double window,
+               const std::vector<Json>& done) {
+  window = std::max(window, max_drop);
+  const double line = exact8 - max_drop;
+  const double recovery = expected_recovery(done, exact8, max_drop, window);
+  // Costlier than the cheapest point already within max_drop (fine-tuned and landed, or before
+  // fine-tuning the safe one) cannot improve the headline; at or below the accuracy of a point
+  // that missed, fine-tuning is not expected to land.
+  double cap = 1.0 - 1e-9, missed = -1.0;
+  bool landed = false;
+  for (const auto& d : done) {
+    const double best = std::max(d.at("before_top1").get<double>(), d.at("after_top1").get<double>());
+    if (best >= line - 1e-12) {
+      cap = landed ? std::min(cap, d.at("power_rel").get<double>()) : d.at("power_rel").get<double>();
+      landed = true;
+    } else {
+      missed = std::max(missed, d.at("before_top1").get<double>());
+    }
+  }
+  const Json* safe = cheapest_within(front, line);
   for (const auto& p : front) {
-    if (!(p.at("power_rel").get<double>() < 1.0 - 1e-9)) continue;
-    const double acc = p.at("test_accuracy").get<double>();
-    if (acc < exact8 - window) continue;
-    in_window.push_back(p);
-    if (!safe && acc >= exact8 - max_drop) safe = &p;  // never a dominated one: its dominator comes first
+    const double power = p.at("power_rel").get<double>(), acc = p.at("test_accuracy").get<double>();
+    if (landed ? power >= cap : (power > cap || (safe && power > safe->at("power_rel").get<double>()))) break;
+    if (p.value("dominated", false) || acc < exact8 - window - 1e-12 || acc <= missed) continue;
+    bool tried = false;
+    for (const auto& d : done) tried = tried || d.at("front_index") == p.at("index");
+    if (tried || acc + recovery < line - 1e-12) continue;
+    Json pick = p;
+    pick["predicted_top1"] = std::max(acc, std::min(acc + recovery, exact8));
+    return pick;
   }
-  // A point costlier than the safe one cannot improve the headline: it is not fine-tuned.
-  if (safe) {
-    const double cap = safe->at("power_rel").get<double>();
-    std::vector<Json> cheaper;
-    for (const auto& p : in_window)
-      if (p.at("power_rel").get<double>() < cap || p["index"] == (*safe)["index"]) cheaper.push_back(p);
-    in_window = cheaper;
-  }
-  std::vector<Json> chosen;
-  if (count == 0) return chosen;
-  const bool safe_is_cheap = safe && !in_window.empty() && in_window.front()["index"] == (*safe)["index"];
-  const size_t free_slots = safe && !safe_is_cheap ? count - 1 : count;
-  // With two free slots or more, one goes to the cheapest uniform configuration in the window
-  // (one multiplier on every layer): fine-tuning wins back more on those than on mixed points of
-  // similar accuracy (search/README.md, "What fine-tuning wins back"), so the front's cheapest
-  // points do not crowd it out.
-  const Json* uniform = nullptr;
-  for (const auto& p : in_window) {
-    if (p.value("algo", "") == "uniform" && !(safe && p["index"] == (*safe)["index"])) {
-      uniform = &p;
-      break;
-    }
-  }
-  if (uniform && free_slots >= 2) chosen.push_back(*uniform);
-  // The rest, a ladder down the window: with m slots left, slot j takes the cheapest point within
-  // window·(m − j)/m of exact 8-bit (the cheapest in the window, then the cheapest within half of
-  // it, ...; once a rung offers nothing new, the next cheapest). How much fine-tuning wins back
-  // varies from point to point, so the picks spread over the window rather than crowd its bottom
-  // (a front point 4 pt below exact rarely comes back within 0.5 pt; one 2 pt below often does).
-  auto eligible = [&](const Json& p) {
-    if ((safe && p["index"] == (*safe)["index"]) || p.value("dominated", false)) return false;
-    for (const auto& c : chosen)
-      if (c["index"] == p["index"]) return false;
-    return true;
-  };
-  const size_t rungs = free_slots > chosen.size() ? free_slots - chosen.size() : 0;
-  for (size_t j = 0; j < rungs; ++j) {
-    const double drop = window * double(rungs - j) / double(rungs);
-    const Json* pick = nullptr;
-    for (const auto& p : in_window) {
-      if (eligible(p) && p.at("test_accuracy").get<double>() >= exact8 - drop - 1e-12) {
-        pick = &p;
-        break;
-      }
-    }
-    for (const auto& p : in_window) {
-      if (pick) break;
-      if (eligible(p)) pick = &p;
-    }
-    if (pick) chosen.push_back(*pick);
-  }
-  std::stable_sort(chosen.begin(), chosen.end(), [](const Json& a, const Json& b) {
-    return a["power_rel"].get<double>() < b["power_rel"].get<double>();
-  });
-  if (safe) {
-    // Safe design last unless it is itself the cheapest in the window (then first).
-    if (safe_is_cheap)
-      chosen.insert(chosen.begin(), *safe);
-    else
-      chosen.push_back(*safe);
-  }
-  while (chosen.size() > count) chosen.pop_back();
-  return chosen;
+  return nullptr;
 }
 
 std::string headline_line(const Json& h) {
@@ -203,7 +196,8 @@ StageDef finetune_stage() {
   s.name = "finetune";
   s.what = "approximation-aware fine-tuning of the chosen front points";
   // 2: the uniform pick may be a uniform configuration the front dominates (2026-12-03).
-  s.results_version = 2;
+  // 3: points picked one at a time by predicted accuracy after fine-tuning (2026-12-03).
+  s.results_version = 3;
   s.reads = {"model", "calibrate", "search"};
   s.inputs = [](const FlowSpec& spec) {
     Json finetune = spec.table("finetune");
@@ -231,27 +225,24 @@ StageDef finetune_stage() {
     if (calibration == "calibrate") calibration = ctx.spec().table("calibrate").at("method").get<std::string>();
     if (calibration != ctx.spec().table("calibrate").at("method").get<std::string>())
       remeasure(ctx, front, exact8, max_drop, calibration, comp);
-    std::vector<Json> chosen =
-        choose_points(front, exact8, max_drop, c.at("window").get<double>(), size_t(c.at("points").get<int64_t>()));
+    // One point at a time: each pick is the cheapest front point predicted to land within max_drop
+    // after fine-tuning, given what the points fine-tuned so far won back (next_pick).
+    const double window = c.at("window").get<double>();
+    const std::string gradient = c.at("gradient").get<std::string>();
     Json points = Json::array();
-    for (size_t k = 0; k < chosen.size(); ++k) {
-      Json p = chosen[k];
+    std::vector<Json> done;
+    for (size_t k = 0; k < size_t(c.at("points").get<int64_t>()); ++k) {
+      const Json p = next_pick(front, exact8, max_drop, window, done);
+      if (p.is_null()) break;
       const fs::path dir = ctx.dir() / fmt::format("point_{}", k);
       fs::create_directories(dir);
-      std::vector<std::string> args{"finetune"};
-      for (const auto& a : model_args(ctx)) args.push_back(a);
-      for (const auto& a : data_args(ctx.spec())) args.push_back(a);
-      for (const auto& a : finetune_calibration_args(ctx, calibration)) args.push_back(a);
-      const std::string gradient = c.at("gradient").get<std::string>();
-      if (gradient != "ste") args.insert(args.end(), {"--gradient", gradient});  // ste: the command lines as before
-      args.insert(args.end(),
-                  {"--test-limit", std::to_string(ctx.spec().table("data").at("test_limit").get<int64_t>()), "--config",
-                   p.at("config").get<std::string>(), "--max-steps", std::to_string(c.at("steps").get<int64_t>()),
-                   "--lr", Json(c.at("lr")).dump(), "--train-limit",
-                   std::to_string(c.at("train_limit").get<int64_t>()), "--out", (dir / "model.safetensors").string(),
-                   "--result", (dir / "result.json").string()});
-      args.insert(args.end(), {"--compensation", comp});
-      // A flow killed during fine-tuning keeps the points it finished (minutes each).
+      std::vector<std::string> args = point_command(ctx, "finetune", calibration, p.at("config").get<std::string>(), comp);
+      if (gradient != "ste") args.insert(args.end(), {"--gradient", gradient});
+      args.insert(args.end(), {"--max-steps", std::to_string(c.at("steps").get<int64_t>()), "--lr", Json(c.at("lr")).dump(),
+                               "--train-limit", std::to_string(c.at("train_limit").get<int64_t>()), "--out",
+                               (dir / "model.safetensors").string(), "--result", (dir / "result.json").string()});
+      // A flow killed during fine-tuning keeps the points it finished (minutes each); the picks
+      // after them follow from their results, so a rerun picks the same points.
       ctx.run_once(fmt::format("finetune-point{}", k), args, dir / "done.json",
                    {dir / "result.json", dir / "model.safetensors"});
       const Json r = read_json_file(dir / "result.json");
@@ -268,7 +259,14 @@ StageDef finetune_stage() {
                         {"gradient", gradient},
                         {"calibration", calibration},
                         {"flow_calibration_accuracy", p.value("flow_calibration_accuracy", Json(nullptr))},
+                        {"predicted_top1", p.at("predicted_top1")},
+                        {"within_max_drop", std::max(r.at("before").at("top1").get<double>(),
+                                                     r.at("after").at("top1").get<double>()) >= exact8 - max_drop - 1e-12},
                         {"model", (dir / "model.safetensors").string()}});
+      done.push_back(points.back());
+      ctx.message(fmt::format("      point {}: {:.3f} of the energy, {:.2f} % -> {:.2f} % (predicted {:.2f} %)", k,
+                              p.at("power_rel").get<double>(), 100.0 * r.at("before").at("top1").get<double>(),
+                              100.0 * r.at("after").at("top1").get<double>(), 100.0 * p.at("predicted_top1").get<double>()));
     }
     // The headline: the cheapest fine-tuned point measured within max_drop (after fine-tuning, or
     // before when fine-tuning did not help: the design without it is measured too).
@@ -292,14 +290,7 @@ StageDef finetune_stage() {
     // The design point for the hardware: the headline's, else the cheapest front point measured
     // within max_drop, else the most accurate front point (never one chosen below the window).
     Json hw = headline.is_null() ? Json(nullptr) : headline.at("config");
-    if (hw.is_null()) {
-      for (const auto& p : front) {
-        if (p.at("test_accuracy").get<double>() >= exact8 - max_drop) {
-          hw = p.at("config");
-          break;
-        }
-      }
-    }
+    if (const Json* safe = cheapest_within(front, exact8 - max_drop); hw.is_null() && safe) hw = safe->at("config");
     if (hw.is_null() && !front.empty()) hw = front.back().at("config");
     return Json{{"points", points}, {"exact8_top1", exact8}, {"hardware_config", hw}, {"headline", headline}};
   };

@@ -283,25 +283,33 @@ StageDef report_stage() {
     }
 
     // 5. Chosen configurations.
-    h += fmt::format("<h2>5. Chosen configurations</h2>\n<p>Fine-tuned: the cheapest front points within {} of "
-                     "exact 8-bit before fine-tuning (with three picks or more, one is the cheapest uniform "
-                     "configuration there), and the cheapest one already within {}; the headline is the "
-                     "cheapest of them measured within {} after fine-tuning.</p>\n",
+    h += fmt::format("<h2>5. Chosen configurations</h2>\n<p>Fine-tuned one at a time, in this order: each the "
+                     "cheapest front point within {} of exact 8-bit before fine-tuning that is predicted to land "
+                     "within {} after it (its top-1 before plus what fine-tuning won back on the points before it), "
+                     "cheaper than any that landed; the headline is the cheapest of them measured within {} after "
+                     "fine-tuning.</p>\n",
                      pct(std::max(spec.table("finetune").at("window").get<double>(), max_drop)), pct(max_drop), pct(max_drop));
     h += "<table><tr><th class=\"l\">point</th><th class=\"l\">from</th><th>multiplier power (rel. "
          "exact)</th><th>multiplier energy / image</th><th>top-1 in search (subset)</th><th>top-1 before fine-tuning</th><th>top-1 "
-         "after</th><th class=\"l\">config</th></tr>\n";
+         "after, predicted</th><th>top-1 after</th><th class=\"l\">within "
+      + pct(max_drop) + "</th><th class=\"l\">config</th></tr>\n";
     size_t k = 0;
     for (const auto& p : ft.at("points")) {
+      const Json& pred = p.value("predicted_top1", Json(nullptr));
+      const double exact8 = ctx.outputs_of("calibrate").at("exact8_top1").get<double>();
+      const bool within = std::max(p.at("before_top1").get<double>(), p.at("after_top1").get<double>()) >=
+                          exact8 - max_drop - 1e-12;
+      const bool is_headline = !best.is_null() && best.value("config", "") == p.value("config", "");
       h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td class=\"l\"><code>{}</code></td></tr>\n",
+                       "<td>{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td></tr>\n",
                        k++, xml_escape(p.value("algo", "")), p.at("power_rel").get<double>(),
                        p.value("energy_pj", 0.0) > 0 ? fmt::format("{:.2f} µJ", p.value("energy_pj", 0.0) / 1e6) : "–",
                        pct(p.at("search_accuracy").get<double>()), pct(p.at("before_top1").get<double>()),
-                       pct(p.at("after_top1").get<double>()),
+                       pred.is_number() ? pct(pred.get<double>()) : "–", pct(p.at("after_top1").get<double>()),
+                       is_headline ? "yes: the headline" : within ? "yes" : "no: not a design",
                        xml_escape(fs::relative(p.at("config").get<std::string>(), ctx.flow_dir()).string()));
     }
-    if (ft.at("points").empty()) h += "<tr><td class=\"l\" colspan=\"8\">no point was fine-tuned</td></tr>\n";
+    if (ft.at("points").empty()) h += "<tr><td class=\"l\" colspan=\"10\">no point was fine-tuned</td></tr>\n";
     h += "</table>\n";
     if (!ft.at("points").empty()) {
       h += "<div class=\"fig\">" +
