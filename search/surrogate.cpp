@@ -47,15 +47,13 @@ Surrogate::Surrogate(const SearchSpace& space, const SensitivityTable* sens) : s
 }
 
 std::array<double, Surrogate::kFeatures> Surrogate::features(const Config& c) const {
-  double f1 = 0, pos = 0, f3 = 0, b = 0;
+  double pos = 0, f3 = 0, b = 0;
   for (size_t l = 0; l < c.size(); ++l) {
-    const double d = drops_[l][size_t(c[l])];
-    f1 += d;
-    pos += std::max(0.0, d);
+    pos += std::max(0.0, drops_[l][size_t(c[l])]);
     f3 += scaled_noise_[l][size_t(c[l])];
     b += bias_[l][size_t(c[l])];
   }
-  return {1.0, f1, pos * pos, f3, b * b};
+  return {1.0, pos, pos * pos, f3, b * b};
 }
 
 double Surrogate::predicted_drop(const Config& c) const {
@@ -66,8 +64,8 @@ double Surrogate::predicted_drop(const Config& c) const {
 }
 
 double Surrogate::marginal_drop(size_t l, int cand, double pos_level, double bias_level) const {
-  const double d = drops_[l][size_t(cand)], dp = std::max(0.0, d), b = bias_[l][size_t(cand)];
-  return w_[1] * d + w_[2] * ((pos_level + dp) * (pos_level + dp) - pos_level * pos_level) +
+  const double dp = std::max(0.0, drops_[l][size_t(cand)]), b = bias_[l][size_t(cand)];
+  return w_[1] * dp + w_[2] * ((pos_level + dp) * (pos_level + dp) - pos_level * pos_level) +
          w_[3] * scaled_noise_[l][size_t(cand)] + w_[4] * ((bias_level + b) * (bias_level + b) - bias_level * bias_level);
 }
 

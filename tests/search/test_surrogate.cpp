@@ -36,6 +36,39 @@ TEST(Surrogate, PureAdditiveProblemIsPredictedExactly) {
   EXPECT_GE(checked, 50);
 }
 
+TEST(Surrogate, ANegativeMeasuredDropCountsAsNone) {
+  // The additive toy with one pair's measured drop made negative (what sampling noise does to
+  // half of the real model's table): that pair costs nothing, it does not buy accuracy back.
+  ToyProblem p = small_toy(8, 4, 5, 0.0, 0.0, 0.0);
+  auto& layer0 = p.sensitivity.drops.begin()->second;
+  auto& negative = layer0.begin()->second;
+  negative = -0.03;
+  const auto s = SearchSpace::build(p.library, p.model, &p.sensitivity);
+  const Surrogate sur(s, &p.sensitivity);
+  size_t l0 = s.num_layers();
+  int k0 = -1;
+  for (size_t l = 0; l < s.num_layers() && k0 < 0; ++l)
+    for (size_t k = 0; k < s.candidates(l).size(); ++k)
+      if (s.candidates(l)[k].drop && *s.candidates(l)[k].drop == -0.03) {
+        l0 = l;
+        k0 = int(k);
+      }
+  ASSERT_GE(k0, 0) << "the edited pair is in the space";
+  Config c = s.all_exact();
+  c[l0] = k0;
+  EXPECT_EQ(sur.predict(c), sur.predict(s.all_exact()));  // not above the exact anchor
+  EXPECT_EQ(sur.drop(l0, k0), -0.03);                      // the table itself is kept as measured
+  // With another approximate layer: the prediction is that layer's alone.
+  const size_t l1 = l0 == 0 ? 1 : 0;
+  Config d = s.all_exact();
+  d[l1] = int(s.candidates(l1).size()) - 1;
+  Config both = d;
+  both[l0] = k0;
+  EXPECT_GT(sur.predicted_drop(d), 0.0);
+  EXPECT_DOUBLE_EQ(sur.predict(both), sur.predict(d));
+  EXPECT_DOUBLE_EQ(sur.marginal_drop(l0, k0, 0.0, 0.0), 0.0);
+}
+
 TEST(Surrogate, RefinementCutsErrorAndRanksHeldOutAbove0_9) {
   // Compounding errors and neighbour interactions: the additive table alone mis-ranks some
   // configurations; fitted on 40 measured configurations it must rank 200 held-out ones with
