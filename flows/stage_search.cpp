@@ -11,7 +11,8 @@ StageDef search_stage() {
   s.reads = {"characterize", "model", "calibrate", "sensitivity"};
   // 2: the uniform configurations are measured, and pruning with measured drops keeps the noise
   // Pareto set (2026-12-03). 3: the surrogate counts negative measured drops as none (MCTS).
-  s.results_version = 3;
+  // 4: uniform configurations MCTS scored join its whole-test-set front ("uniform_seeds").
+  s.results_version = 4;
   s.inputs = [](const FlowSpec& spec) {
     Json search = spec.table("search");
     if (search.value("compensation", "none") == "none") search.erase("compensation");  // runs made before it stay valid

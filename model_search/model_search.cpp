@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <set>
 
 #include "common/error.hpp"
 #include "common/fs.hpp"
@@ -85,6 +86,31 @@ class RankedEvaluator : public search::Evaluator {
 };
 
 }  // namespace
+
+std::vector<UniformSeed> uniform_seeds_off_front(
+    const search::SearchSpace& space, const std::vector<search::EvalRecord>& evaluated,
+    const std::vector<search::ParetoPoint>& front, std::vector<search::ParetoPoint> front_full,
+    const std::function<double(const std::map<std::string, std::string>&)>& full) {
+  std::vector<UniformSeed> out;
+  std::set<std::string> seen;
+  for (const auto& e : evaluated) {
+    const auto layers = space.multipliers_by_layer(e.config);
+    if (layers.empty() || e.power_rel >= 1.0 - 1e-9) continue;
+    const std::string m = layers.begin()->second;
+    bool uniform = true;
+    for (const auto& kv : layers) uniform = uniform && kv.second == m;
+    bool on_front = false;
+    for (const auto& p : front) on_front = on_front || p.config == e.config;
+    if (!uniform || on_front || !seen.insert(m).second) continue;
+    const double acc = full(layers);
+    bool dominated = false;
+    for (const auto& f : front_full) dominated = dominated || (f.power_rel <= e.power_rel + 1e-12 && f.accuracy >= acc);
+    if (dominated) continue;
+    out.push_back({e, m, acc});
+    front_full.push_back(search::ParetoPoint{e.config, e.power_rel, acc, -1});
+  }
+  return out;
+}
 
 Json run_model_search(const ModelSearchOptions& o) {
   // Cheap checks first, before the model is loaded.
@@ -239,8 +265,31 @@ Json run_model_search(const ModelSearchOptions& o) {
       }
       pts.push_back(e);
     }
+    // The uniform configurations the algorithm scored itself (MCTS's seeds: one multiplier on
+    // every layer) that the subset's noise kept off its front: measured on the whole test set too,
+    // they join its front there where its points do not dominate them ("uniform_seeds"; the
+    // search did find them, so the whole-test-set front and its hypervolume count them).
+    Json seeds = Json::array();
+    if (o.final_eval && r->complete) {
+      for (const auto& u : uniform_seeds_off_front(space, r->evaluations, r->front, full_pts, [&](const auto& layers) {
+             return ev.accuracy(layers, true);
+           })) {
+        const std::string rel = fmt::format("{}/configs/uniform_{}.json", r->algo, u.multiplier);
+        write_json_atomic(fs::path(o.out_dir) / rel,
+                          as_scored({{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"},
+                                     {"layers", space.multipliers_by_layer(u.record.config)}}));
+        seeds.push_back({{"multiplier", u.multiplier},
+                         {"power_rel", u.record.power_rel},
+                         {"energy_pj", space.power(u.record.config).energy_pj},
+                         {"accuracy", u.record.accuracy},
+                         {"accuracy_full", u.accuracy_full},
+                         {"config_file", rel}});
+        full_pts.push_back(search::ParetoPoint{u.record.config, u.record.power_rel, u.accuracy_full, -1});
+      }
+    }
     all_full.insert(all_full.end(), full_pts.begin(), full_pts.end());
     a["points"] = pts;
+    a["uniform_seeds"] = seeds;
     a["hypervolume_full"] = full_pts.empty() && !r->front.empty() ? Json(nullptr)
                                                                  : Json(search::hypervolume_2d(full_pts, so.reference));
     algos.push_back(a);

@@ -17,11 +17,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/json.hpp"
 #include "model_search/search_eval.hpp"
+#include "search/run.hpp"
 
 namespace axx::train {
 
@@ -63,5 +66,21 @@ struct ModelSearchOptions {
 /// file and MSR-008 a search space of another model; SRC-002 empty library, SRC-008 a checkpoint
 /// of another search, TRN-*, EMU-*.
 Json run_model_search(const ModelSearchOptions& o);
+
+/// A uniform configuration (one multiplier on every layer) an algorithm scored itself.
+struct UniformSeed {
+  search::EvalRecord record;
+  std::string multiplier;
+  double accuracy_full = 0;
+};
+/// The uniform configurations among `evaluated` (first of each multiplier; never all-exact)
+/// that are not on `front` and that no point of `front_full` (the front measured on the whole
+/// test set), nor an earlier such seed, dominates there; `full` measures a configuration (layer
+/// -> multiplier) on the whole test set. They join the algorithm's whole-test-set front: the
+/// search found them, the subset's noise kept them off its front.
+std::vector<UniformSeed> uniform_seeds_off_front(
+    const search::SearchSpace& space, const std::vector<search::EvalRecord>& evaluated,
+    const std::vector<search::ParetoPoint>& front, std::vector<search::ParetoPoint> front_full,
+    const std::function<double(const std::map<std::string, std::string>&)>& full);
 
 }  // namespace axx::train

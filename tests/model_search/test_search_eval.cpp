@@ -19,11 +19,13 @@
 #include "emulation/config.hpp"
 #include "emulation/models/vit.hpp"
 #include "emulation/train/layer_stats.hpp"
+#include "model_search/model_search.hpp"
 #include "model_search/search_eval.hpp"
 #include "emulation/train/train.hpp"
 #include "search/library.hpp"
 #include "search/model.hpp"
 #include "search/pareto.hpp"
+#include "search/toy.hpp"
 
 using namespace axx;
 namespace fs = std::filesystem;
@@ -296,9 +298,21 @@ TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
       for (size_t j = 0; j < front.size(); ++j)
         EXPECT_FALSE(search::dominates(front[j].power_rel, front[j].accuracy, front[i].power_rel, front[i].accuracy))
             << a["algo"] << " point " << j << " dominates point " << i;
-    // The full-test-set hypervolume is that of the re-evaluated points.
+    // The full-test-set hypervolume is that of the re-evaluated points and of the uniform
+    // configurations the algorithm scored that they do not dominate there.
     std::vector<search::ParetoPoint> full;
     for (const Json& p : pts) full.push_back({{}, p["power_rel"].get<double>(), p["accuracy_full"].get<double>(), 0});
+    const std::vector<search::ParetoPoint> front_full = full;
+    for (const Json& u : a["uniform_seeds"]) {
+      const emu::ApproxConfig cu = emu::load_config(dir / "run" / u["config_file"].get<std::string>());
+      ASSERT_EQ(cu.layers.size(), 26u);
+      for (const auto& [layer, m] : cu.layers) EXPECT_EQ(m, u["multiplier"].get<std::string>()) << layer;
+      for (const auto& f : front_full)
+        EXPECT_FALSE(f.power_rel <= u["power_rel"].get<double>() + 1e-12 && f.accuracy >= u["accuracy_full"].get<double>())
+            << a["algo"] << ": " << u["multiplier"] << " is dominated on the whole test set";
+      full.push_back({{}, u["power_rel"].get<double>(), u["accuracy_full"].get<double>(), 0});
+    }
+    if (a["algo"] != "mcts") EXPECT_TRUE(a["uniform_seeds"].empty()) << a["algo"] << " scores no uniform seeds";
     search::ReferencePoint ref{sum["reference"]["power_rel"].get<double>(), sum["reference"]["accuracy"].get<double>()};
     EXPECT_DOUBLE_EQ(a["hypervolume_full"].get<double>(), search::hypervolume_2d(full, ref));
   }
@@ -322,9 +336,10 @@ TEST_F(SearchEval, SearchCommandWritesANonDominatedFrontWhoseConfigsLoad) {
     EXPECT_EQ(ev.accuracy(cu.layers, false), u["accuracy"].get<double>());
     bool dominated = false;
     for (const Json& a : sum["algorithms"])
-      for (const Json& p : a["points"])
-        dominated = dominated || (p["power_rel"].get<double>() <= u["power_rel"].get<double>() + 1e-12 &&
-                                  p["accuracy_full"].get<double>() >= u["accuracy_full"].get<double>());
+      for (const char* part : {"points", "uniform_seeds"})
+        for (const Json& p : a[part])
+          dominated = dominated || (p["power_rel"].get<double>() <= u["power_rel"].get<double>() + 1e-12 &&
+                                    p["accuracy_full"].get<double>() >= u["accuracy_full"].get<double>());
     EXPECT_EQ(u["dominated"].get<bool>(), dominated) << u["multiplier"];
     EXPECT_GT(u["power_rel"].get<double>(), 0.0);
     EXPECT_LT(u["power_rel"].get<double>(), 1.5);
@@ -443,4 +458,55 @@ TEST(OperandRecorder, HistogramsSumToTheLayersMultiplyCounts) {
     }
     EXPECT_EQ(conv->state().recorder->k, 27);  // channels × kernel: the im2col row length
   }
+}
+
+// The uniform configurations an algorithm scored join its whole-test-set front only where the
+// front's points (and the seeds before them) do not dominate them there, once per multiplier.
+TEST(UniformSeeds, JoinTheWholeTestSetFrontWhereNothingDominatesThem) {
+  search::ToyOptions to;
+  to.blocks = 2;
+  to.max_layers = 6;
+  const search::ToyProblem p = search::make_toy_problem(search::make_toy_library(3, 3), to);
+  const auto space = search::SearchSpace::build(p.library, p.model, &p.sensitivity);
+  // A uniform configuration of each multiplier every layer offers, and a mixed one.
+  auto uniform_of = [&](const std::string& m) {
+    search::Config c(space.num_layers());
+    for (size_t l = 0; l < c.size(); ++l) {
+      c[l] = -1;
+      for (size_t k = 0; k < space.candidates(l).size(); ++k)
+        if (p.library.multipliers[size_t(space.candidates(l)[k].mult)].name == m)
+          c[l] = int(k);
+      if (c[l] < 0) return search::Config{};
+    }
+    return c;
+  };
+  std::vector<std::string> names;
+  for (const auto& m : p.library.multipliers)
+    if (!uniform_of(m.name).empty() && space.power_rel(uniform_of(m.name)) < 1.0 - 1e-9) names.push_back(m.name);
+  ASSERT_GE(names.size(), 2u) << "the toy offers two uniform configurations";
+  const search::Config u0 = uniform_of(names[0]), u1 = uniform_of(names[1]);
+  search::Config mixed = u0;
+  mixed[0] = u1[0];
+  const double pw0 = space.power_rel(u0), pw1 = space.power_rel(u1), pwm = space.power_rel(mixed);
+  std::map<std::string, double> full_acc{{names[0], 0.80}, {names[1], 0.85}};
+  auto full = [&](const std::map<std::string, std::string>& layers) { return full_acc.at(layers.begin()->second); };
+  const std::vector<search::EvalRecord> evaluated = {
+      {u0, pw0, 0.70}, {mixed, pwm, 0.90}, {u1, pw1, 0.71}, {u0, pw0, 0.70}, {space.all_exact(), 1.0, 0.9}};
+  const std::vector<search::ParetoPoint> front = {{mixed, pwm, 0.90, 1}};
+  // The front's point measures 0.60 on the whole test set: it dominates neither seed, each seed
+  // once (u0 was scored twice), all-exact never.
+  auto seeds = train::uniform_seeds_off_front(space, evaluated, front, {{mixed, pwm, 0.60, 1}}, full);
+  std::vector<std::string> got;
+  for (const auto& s : seeds) got.push_back(s.multiplier);
+  // The costlier seed only joins when the cheaper one does not dominate it there.
+  std::vector<std::string> want{names[0]};
+  const bool first_dominates_second = pw0 <= pw1 + 1e-12 && 0.80 >= 0.85;
+  if (!first_dominates_second) want.push_back(names[1]);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(seeds[0].accuracy_full, 0.80);
+  EXPECT_EQ(seeds[0].record.config, u0);
+  // A front point at most as costly and at least as accurate on the whole test set keeps them out.
+  EXPECT_TRUE(train::uniform_seeds_off_front(space, evaluated, front, {{space.all_exact(), 0.0, 0.99, 1}}, full).empty());
+  // A seed on the front is not added twice.
+  EXPECT_TRUE(train::uniform_seeds_off_front(space, {{u0, pw0, 0.7}}, {{u0, pw0, 0.7, 0}}, {{u0, pw0, 0.8, 0}}, full).empty());
 }
