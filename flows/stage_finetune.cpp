@@ -155,21 +155,20 @@ Json next_pick(const std::vector<Json>& front, double exact8, double max_drop, d
   // Costlier than the cheapest point already within max_drop (fine-tuned and landed, or before
   // fine-tuning the safe one) cannot improve the headline; at or below the accuracy of a point
   // that missed, fine-tuning is not expected to land.
-  double cap = 1.0 - 1e-9, missed = -1.0;
-  bool landed = false;
+  double landed_at = 1.0 - 1e-9, missed = -1.0;  // never all-exact
   for (const auto& d : done) {
     const double best = std::max(d.at("before_top1").get<double>(), d.at("after_top1").get<double>());
-    if (best >= line - 1e-12) {
-      cap = landed ? std::min(cap, d.at("power_rel").get<double>()) : d.at("power_rel").get<double>();
-      landed = true;
-    } else {
+    if (best >= line - 1e-12)
+      landed_at = std::min(landed_at, d.at("power_rel").get<double>());
+    else
       missed = std::max(missed, d.at("before_top1").get<double>());
-    }
   }
+  // A landed point was no costlier than the safe one when picked, so landed_at is the tighter cap.
   const Json* safe = cheapest_within(front, line);
+  const double safe_at = safe ? safe->at("power_rel").get<double>() : 1.0;
   for (const auto& p : front) {
     const double power = p.at("power_rel").get<double>(), acc = p.at("test_accuracy").get<double>();
-    if (landed ? power >= cap : (power > cap || (safe && power > safe->at("power_rel").get<double>()))) break;
+    if (power >= landed_at || power > safe_at) break;
     if (p.value("dominated", false) || acc < exact8 - window - 1e-12 || acc <= missed) continue;
     bool tried = false;
     for (const auto& d : done) tried = tried || d.at("front_index") == p.at("index");
@@ -272,8 +271,8 @@ StageDef finetune_stage() {
     // before when fine-tuning did not help: the design without it is measured too).
     Json headline = nullptr;
     for (const auto& p : points) {
+      if (!p.at("within_max_drop").get<bool>()) continue;
       const double before = p.at("before_top1").get<double>(), after = p.at("after_top1").get<double>();
-      if (std::max(before, after) < exact8 - max_drop) continue;
       if (headline.is_null() || p.at("power_rel").get<double>() < headline.at("power_rel").get<double>()) {
         headline = {{"power_rel", p.at("power_rel")},
                     {"energy_saved", 1.0 - p.at("power_rel").get<double>()},

@@ -296,9 +296,7 @@ StageDef report_stage() {
     size_t k = 0;
     for (const auto& p : ft.at("points")) {
       const Json& pred = p.value("predicted_top1", Json(nullptr));
-      const double exact8 = ctx.outputs_of("calibrate").at("exact8_top1").get<double>();
-      const bool within = std::max(p.at("before_top1").get<double>(), p.at("after_top1").get<double>()) >=
-                          exact8 - max_drop - 1e-12;
+      const bool within = p.at("within_max_drop").get<bool>();
       const bool is_headline = !best.is_null() && best.value("config", "") == p.value("config", "");
       h += fmt::format("<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.3f}</td><td>{}</td><td>{}</td><td>{}</td>"
                        "<td>{}</td><td>{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td></tr>\n",

@@ -106,7 +106,7 @@ std::vector<UniformSeed> uniform_seeds_off_front(
     bool dominated = false;
     for (const auto& f : front_full) dominated = dominated || (f.power_rel <= e.power_rel + 1e-12 && f.accuracy >= acc);
     if (dominated) continue;
-    out.push_back({e, m, acc});
+    out.push_back({e, layers, m, acc});
     front_full.push_back(search::ParetoPoint{e.config, e.power_rel, acc, -1});
   }
   return out;
@@ -234,6 +234,13 @@ Json run_model_search(const ModelSearchOptions& o) {
     if (comp) cj["compensation"] = o.eval.compensation;
     return cj;
   };
+  // An approximation config of `layers` (layer -> multiplier) at `rel` in the output folder,
+  // stamped as scored.
+  auto write_config = [&](const std::string& rel, const std::map<std::string, std::string>& layers) {
+    write_json_atomic(fs::path(o.out_dir) / rel,
+                      as_scored({{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"},
+                                 {"layers", layers}}));
+  };
   Json algos = Json::array();
   std::vector<search::ParetoPoint> all_full;  // every algorithm's front on the whole test set
   bool complete = true;
@@ -275,9 +282,7 @@ Json run_model_search(const ModelSearchOptions& o) {
              return ev.accuracy(layers, true);
            })) {
         const std::string rel = fmt::format("{}/configs/uniform_{}.json", r->algo, u.multiplier);
-        write_json_atomic(fs::path(o.out_dir) / rel,
-                          as_scored({{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"},
-                                     {"layers", space.multipliers_by_layer(u.record.config)}}));
+        write_config(rel, u.layers);
         seeds.push_back({{"multiplier", u.multiplier},
                          {"power_rel", u.record.power_rel},
                          {"energy_pj", space.power(u.record.config).energy_pj},
@@ -313,9 +318,7 @@ Json run_model_search(const ModelSearchOptions& o) {
       bool dominated = false;
       for (const auto& f : all_full) dominated = dominated || (f.power_rel <= pw.relative + 1e-12 && f.accuracy >= full);
       const std::string rel = fmt::format("uniform/{}.json", mi.name);
-      write_json_atomic(fs::path(o.out_dir) / rel,
-                        as_scored({{"version", 1}, {"library", so.library.dir.string()}, {"default", "exact"},
-                                   {"layers", layers}}));
+      write_config(rel, layers);
       uni.push_back({{"multiplier", mi.name},
                      {"power_rel", pw.relative},
                      {"energy_pj", pw.energy_pj},

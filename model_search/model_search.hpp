@@ -70,6 +70,7 @@ Json run_model_search(const ModelSearchOptions& o);
 /// A uniform configuration (one multiplier on every layer) an algorithm scored itself.
 struct UniformSeed {
   search::EvalRecord record;
+  std::map<std::string, std::string> layers;  ///< layer -> multiplier (all `multiplier`)
   std::string multiplier;
   double accuracy_full = 0;
 };
